@@ -1,0 +1,5 @@
+"""`python -m mbc_lookup` runs the `mbc` command line."""
+
+from mbc_lookup.cli import main
+
+main()

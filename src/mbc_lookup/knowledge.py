@@ -1,0 +1,506 @@
+"""Reading and checking the knowledge table (`data/symptoms.yaml`).
+
+The file is parsed with PyYAML's safe loader (the C one when available) and every problem is
+collected with its line number, so `mbc validate` can report them all at once; `load_knowledge`
+raises `KnowledgeError` carrying that list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import (
+    Codes,
+    DiagnosticTest,
+    Knowledge,
+    Language,
+    Site,
+    Source,
+    Symptom,
+    Treatment,
+)
+from .text import Normalizer
+
+MAX_FILE_BYTES = 5_000_000  # the shipped table is ~40 kB; anything this big is not a table
+HPO_ID = re.compile(r"HP:\d{7}")
+SNOMED_ID = re.compile(r"\d{6,18}")
+UMLS_ID = re.compile(r"C\d{7}")
+SYMPTOM_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+PLAIN_ID = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge table could not be read or is not valid; `problems` lists why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(str(problems[0]) if problems else "invalid knowledge table")
+        self.problems = problems
+
+
+def default_path() -> Path:
+    """The table shipped in the package; in a source checkout, the one at `data/`."""
+    packaged = resources.files("mbc_lookup") / "data" / "symptoms.yaml"
+    if packaged.is_file():
+        return Path(str(packaged))
+    # An editable install or a plain source checkout: the canonical file at the repo root.
+    return Path(__file__).resolve().parents[2] / "data" / "symptoms.yaml"
+
+
+# --- YAML with line numbers, no duplicate keys and no aliases ------------------------------
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Map(dict[Any, Any]):
+    line: int
+    key_lines: dict[Any, int]
+
+
+class _Seq(list[Any]):
+    line: int
+    item_lines: list[int]
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that keeps line numbers and reports duplicate keys instead of dropping them."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[tuple[int, str]] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A node seen twice is an alias: refuse it, which also defuses "billion laughs" files.
+        if node in self.constructed_objects:
+            raise _AliasFound(node.start_mark.line + 1)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
+        result = _Map()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                self.duplicate_keys.append((line, "a mapping key must be plain text"))
+                continue
+            if key in result:
+                self.duplicate_keys.append((line, f"duplicate key {key!r}"))
+                continue
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> _Seq:
+        result = _Seq(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:map",
+    lambda loader, node: loader.construct_mapping(node),
+)
+_Loader.add_constructor(
+    "tag:yaml.org,2002:seq",
+    lambda loader, node: loader.construct_sequence(node),
+)
+
+
+def _parse(path: str, text: str) -> tuple[Any, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except _AliasFound as alias:
+        return None, [Problem(path, alias.line, "anchors and aliases are not allowed")]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = error.problem or "not valid YAML"
+        return None, [Problem(path, line, f"not valid YAML: {reason}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(path, None, f"not valid YAML: {error}")]
+    finally:
+        loader.dispose()
+    problems = [Problem(path, line, message) for line, message in loader.duplicate_keys]
+    return data, problems
+
+
+# --- checking the structure ----------------------------------------------------------------
+
+
+class _Checker:
+    """Reads typed fields out of the parsed YAML, recording every problem it meets."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.seen: dict[str, dict[str, int]] = {}
+
+    def add(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def mapping(
+        self, value: Any, where: str, line: int | None, keys: set[str], required: set[str]
+    ) -> _Map | None:
+        if not isinstance(value, _Map):
+            self.add(line, f"{where} must be a mapping")
+            return None
+        for key in value:
+            if key not in keys:
+                self.add(value.key_lines.get(key, value.line), f"{where}: unknown key {key!r}")
+        for key in sorted(required - set(value)):
+            self.add(value.line, f"{where}: missing field {key!r}")
+        return value
+
+    def line_of(self, mapping: _Map, key: str) -> int:
+        return mapping.key_lines.get(key, mapping.line)
+
+    def text(self, mapping: _Map, key: str, where: str, nullable: bool = False) -> str | None:
+        if key not in mapping:
+            return None  # already reported as missing, or optional
+        value = mapping[key]
+        if value is None and nullable:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            kind = "text or null" if nullable else "non-empty text"
+            self.add(self.line_of(mapping, key), f"{where}.{key} must be {kind}")
+            return None
+        return value.strip()
+
+    def flag(self, mapping: _Map, key: str, where: str) -> bool:
+        value = mapping.get(key)
+        if not isinstance(value, bool):
+            if key in mapping:
+                self.add(self.line_of(mapping, key), f"{where}.{key} must be true or false")
+            return False
+        return value
+
+    def items(self, mapping: _Map, key: str, where: str) -> Iterator[tuple[int, Any, int]]:
+        """(index, item, line) for each element of a list field."""
+        if key not in mapping:
+            return
+        value = mapping[key]
+        if not isinstance(value, _Seq):
+            self.add(self.line_of(mapping, key), f"{where}.{key} must be a list")
+            return
+        if not value:
+            self.add(self.line_of(mapping, key), f"{where}.{key} must not be empty")
+        for index, item in enumerate(value):
+            yield index, item, value.item_lines[index]
+
+    def texts(self, mapping: _Map, key: str, where: str) -> tuple[str, ...]:
+        result: list[str] = []
+        for index, item, line in self.items(mapping, key, where):
+            if isinstance(item, str) and item.strip():
+                result.append(item.strip())
+            else:
+                self.add(line, f"{where}.{key}[{index}] must be non-empty text, not {item!r}")
+        return tuple(result)
+
+    def unique(self, kind: str, value: str, line: int) -> None:
+        seen = self.seen.setdefault(kind, {})
+        if value in seen:
+            self.add(line, f"duplicate {kind} {value!r} (first defined on line {seen[value]})")
+        else:
+            seen[value] = line
+
+
+def _read_language(check: _Checker, top: _Map) -> Language:
+    where = "language"
+    keys = {"ignore_words", "negation_cues", "negation_answers", "synonyms"}
+    lang = check.mapping(top.get(where), where, check.line_of(top, where), keys, keys)
+    if lang is None:
+        return Language((), (), (), ())
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    synonyms = lang.get("synonyms")
+    if not isinstance(synonyms, _Map):
+        check.add(check.line_of(lang, "synonyms"), "language.synonyms must be a mapping")
+    else:
+        for canonical in synonyms:
+            if not isinstance(canonical, str):
+                check.add(synonyms.key_lines.get(canonical), "synonym groups need text names")
+                continue
+            groups.append((canonical, check.texts(synonyms, canonical, "language.synonyms")))
+    return Language(
+        ignore_words=check.texts(lang, "ignore_words", where),
+        negation_cues=check.texts(lang, "negation_cues", where),
+        negation_answers=check.texts(lang, "negation_answers", where),
+        synonyms=tuple(groups),
+    )
+
+
+def _read_codes(check: _Checker, value: Any, where: str, line: int) -> Codes | None:
+    keys = {"hpo", "hpo_label", "snomed", "umls"}
+    codes = check.mapping(value, where, line, keys, keys)
+    if codes is None:
+        return None
+    hpo = check.text(codes, "hpo", where)
+    label = check.text(codes, "hpo_label", where)
+    snomed = check.text(codes, "snomed", where, nullable=True)
+    umls = check.text(codes, "umls", where, nullable=True)
+    for value_, pattern, key, shape in (
+        (hpo, HPO_ID, "hpo", "HP:0000000"),
+        (snomed, SNOMED_ID, "snomed", "digits only"),
+        (umls, UMLS_ID, "umls", "C0000000"),
+    ):
+        if value_ is not None and not pattern.fullmatch(value_):
+            check.add(check.line_of(codes, key), f"{where}.{key} {value_!r} must look like {shape}")
+    if hpo is None or label is None:
+        return None
+    return Codes(hpo=hpo, hpo_label=label, snomed=snomed, umls=umls)
+
+
+def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Symptom | None:
+    where = f"symptom in site {site_id!r}"
+    keys = {"id", "name", "phrases", "urgent", "advice", "advice_source", "source", "codes"}
+    required = {"id", "name", "phrases", "urgent", "source", "codes"}
+    item = check.mapping(value, where, line, keys, required)
+    if item is None:
+        return None
+    symptom_id = check.text(item, "id", where)
+    if symptom_id is not None:
+        where = f"symptom {symptom_id!r}"
+        check.unique("symptom id", symptom_id, check.line_of(item, "id"))
+        if not SYMPTOM_ID.fullmatch(symptom_id) or not symptom_id.startswith(site_id + "."):
+            check.add(check.line_of(item, "id"), f"{where}: the id must look like '{site_id}.name'")
+    name = check.text(item, "name", where)
+    phrases = check.texts(item, "phrases", where)
+    urgent = check.flag(item, "urgent", where)
+    advice = check.text(item, "advice", where, nullable=True)
+    advice_source = check.text(item, "advice_source", where, nullable=True)
+    source = check.text(item, "source", where)
+    codes = _read_codes(check, item.get("codes"), f"{where}.codes", check.line_of(item, "codes"))
+    if urgent and (advice is None or advice_source is None):
+        check.add(item.line, f"{where}: an urgent symptom needs 'advice' and 'advice_source'")
+    if symptom_id is None or name is None or source is None or codes is None:
+        return None
+    return Symptom(
+        id=symptom_id,
+        site=site_id,
+        name=name,
+        phrases=phrases,
+        urgent=urgent,
+        advice=advice,
+        advice_source=advice_source,
+        source=source,
+        codes=codes,
+    )
+
+
+def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
+    keys = {"id", "name", "tests", "symptoms"}
+    item = check.mapping(value, "site", line, keys, keys)
+    if item is None:
+        return None
+    site_id = check.text(item, "id", "site")
+    if site_id is None:
+        return None
+    check.unique("site id", site_id, check.line_of(item, "id"))
+    if not PLAIN_ID.fullmatch(site_id):
+        check.add(check.line_of(item, "id"), f"site id {site_id!r} must be lower-case letters")
+    where = f"site {site_id!r}"
+    name = check.text(item, "name", where)
+    tests: list[DiagnosticTest] = []
+    for index, test_value, test_line in check.items(item, "tests", where):
+        test_keys = {"name", "description", "source"}
+        test_where = f"{where}.tests[{index}]"
+        test = check.mapping(test_value, test_where, test_line, test_keys, test_keys)
+        if test is None:
+            continue
+        test_name = check.text(test, "name", test_where)
+        description = check.text(test, "description", test_where)
+        source = check.text(test, "source", test_where)
+        if test_name and description and source:
+            tests.append(DiagnosticTest(test_name, description, source))
+    symptoms = [
+        symptom
+        for _, symptom_value, symptom_line in check.items(item, "symptoms", where)
+        if (symptom := _read_symptom(check, symptom_value, site_id, symptom_line)) is not None
+    ]
+    if name is None:
+        return None
+    return Site(id=site_id, name=name, tests=tuple(tests), symptoms=tuple(symptoms))
+
+
+def _read_sources(check: _Checker, top: _Map) -> tuple[Source, ...]:
+    sources: list[Source] = []
+    for index, value, line in check.items(top, "sources", "table"):
+        keys = {"id", "publisher", "title", "url"}
+        where = f"sources[{index}]"
+        item = check.mapping(value, where, line, keys, keys)
+        if item is None:
+            continue
+        source_id = check.text(item, "id", where)
+        publisher = check.text(item, "publisher", where)
+        title = check.text(item, "title", where)
+        url = check.text(item, "url", where, nullable=True)
+        if source_id:
+            check.unique("source id", source_id, check.line_of(item, "id"))
+        if url is not None and not url.startswith(("https://", "http://")):
+            check.add(check.line_of(item, "url"), f"{where}.url must be a web address or null")
+        if source_id and publisher and title:
+            sources.append(Source(source_id, publisher, title, url))
+    return tuple(sources)
+
+
+def _read_treatments(check: _Checker, top: _Map) -> tuple[str, tuple[Treatment, ...]]:
+    keys = {"summary", "options"}
+    section = check.mapping(top.get("treatments"), "treatments", check.line_of(top, "treatments"), keys, keys)
+    if section is None:
+        return "", ()
+    summary = check.text(section, "summary", "treatments") or ""
+    treatments: list[Treatment] = []
+    for index, value, line in check.items(section, "options", "treatments"):
+        option_keys = {"id", "name", "description", "source"}
+        where = f"treatments.options[{index}]"
+        item = check.mapping(value, where, line, option_keys, option_keys)
+        if item is None:
+            continue
+        fields = [check.text(item, key, where) for key in ("id", "name", "description", "source")]
+        if fields[0]:
+            check.unique("treatment id", fields[0], check.line_of(item, "id"))
+        if all(fields):
+            treatments.append(Treatment(*(field or "" for field in fields)))
+    return summary, tuple(treatments)
+
+
+def _check_references(check: _Checker, knowledge: Knowledge) -> None:
+    source_ids = {source.id for source in knowledge.sources}
+
+    def known(source_id: str | None, what: str) -> None:
+        if source_id is not None and source_id not in source_ids:
+            check.add(None, f"{what} names unknown source {source_id!r}")
+
+    for treatment in knowledge.treatments:
+        known(treatment.source, f"treatment {treatment.id!r}")
+    for site in knowledge.sites:
+        for test in site.tests:
+            known(test.source, f"test {test.name!r} of site {site.id!r}")
+        for symptom in site.symptoms:
+            known(symptom.source, f"symptom {symptom.id!r}")
+            known(symptom.advice_source, f"the advice of symptom {symptom.id!r}")
+    if not knowledge.sites:
+        check.add(None, "the table has no sites")
+
+
+def _check_phrases(check: _Checker, knowledge: Knowledge) -> None:
+    """Every phrase must mean one symptom once normalised, and never an unrelated complaint."""
+    normalizer = Normalizer(knowledge.language)
+    owner: dict[frozenset[str], str] = {}
+    for symptom in knowledge.symptoms:
+        for phrase in (symptom.name, *symptom.phrases):
+            key = normalizer.content_set(phrase)
+            if not key:
+                check.add(None, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
+                continue
+            other = owner.setdefault(key, symptom.id)
+            if other != symptom.id:
+                check.add(None, f"phrase {phrase!r} of {symptom.id!r} is also a phrase of {other!r}")
+    for phrase in knowledge.unrelated:
+        key = normalizer.content_set(phrase)
+        if key in owner:
+            check.add(None, f"unrelated phrase {phrase!r} is also a phrase of {owner[key]!r}")
+
+
+def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
+    """Build a checked `Knowledge` from the YAML text; raise `KnowledgeError` on any problem."""
+    data, problems = _parse(path, text)
+    if data is None and not problems:
+        problems = [Problem(path, None, "the file is empty")]
+    if problems and data is None:
+        raise KnowledgeError(problems)
+    check = _Checker(path)
+    check.problems.extend(problems)
+    top_keys = {
+        "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
+        "language", "unrelated", "sites",
+    }  # fmt: skip
+    top = check.mapping(data, "the table", 1, top_keys, top_keys)
+    if top is None:
+        raise KnowledgeError(check.problems)
+    if top.get("format") != 1:
+        check.add(check.line_of(top, "format"), "format must be 1 (the only format this tool reads)")
+    version = check.text(top, "knowledge_version", "table")
+    title = check.text(top, "title", "table")
+    disclaimer = check.text(top, "disclaimer", "table")
+    sources = _read_sources(check, top)
+    summary, treatments = _read_treatments(check, top)
+    language = _read_language(check, top)
+    unrelated = check.texts(top, "unrelated", "table")
+    sites = tuple(
+        site
+        for _, value, line in check.items(top, "sites", "table")
+        if (site := _read_site(check, value, line)) is not None
+    )
+    knowledge = Knowledge(
+        path=path,
+        sha256=sha256,
+        knowledge_version=version or "",
+        title=title or "",
+        disclaimer=disclaimer or "",
+        sources=sources,
+        treatment_summary=summary,
+        treatments=treatments,
+        language=language,
+        unrelated=unrelated,
+        sites=sites,
+    )
+    _check_references(check, knowledge)
+    _check_phrases(check, knowledge)
+    if check.problems:
+        raise KnowledgeError(check.problems)
+    return knowledge
+
+
+def load_knowledge(path: str | Path | None = None) -> Knowledge:
+    """Load and check a knowledge table; the shipped one when `path` is None."""
+    file = Path(path) if path is not None else default_path()
+    name = str(file)
+    try:
+        if file.is_dir():
+            raise KnowledgeError([Problem(name, None, "is a directory, not a knowledge file")])
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise KnowledgeError([Problem(name, None, "no such file")]) from None
+    except PermissionError:
+        raise KnowledgeError([Problem(name, None, "permission denied")]) from None
+    except OSError as error:
+        raise KnowledgeError([Problem(name, None, f"cannot read: {error.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 1_000_000
+        raise KnowledgeError([Problem(name, None, f"larger than {limit} MB; not a knowledge table")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise KnowledgeError([Problem(name, line, "not UTF-8 text")]) from None
+    if "\x00" in text:
+        raise KnowledgeError([Problem(name, None, "contains NUL bytes; not a text file")])
+    return parse_knowledge(text, name, hashlib.sha256(raw).hexdigest())

@@ -1,0 +1,156 @@
+"""The typed model: what the knowledge table holds and what a lookup returns.
+
+Everything here is a frozen dataclass so results can be shared, hashed and compared freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MatchMethod = Literal["exact", "phrase", "fuzzy"]
+
+
+# --- the knowledge table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    publisher: str
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A Human Phenotype Ontology term and the SNOMED CT / UMLS codes that term carries."""
+
+    hpo: str
+    hpo_label: str
+    snomed: str | None
+    umls: str | None
+
+
+@dataclass(frozen=True)
+class Symptom:
+    id: str
+    site: str
+    name: str
+    phrases: tuple[str, ...]
+    urgent: bool
+    advice: str | None
+    advice_source: str | None
+    source: str
+    codes: Codes
+
+
+@dataclass(frozen=True)
+class DiagnosticTest:
+    name: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    tests: tuple[DiagnosticTest, ...]
+    symptoms: tuple[Symptom, ...]
+
+
+@dataclass(frozen=True)
+class Treatment:
+    id: str
+    name: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Language:
+    """Word lists the matcher uses; they live in the table, not in code."""
+
+    ignore_words: tuple[str, ...]
+    negation_cues: tuple[str, ...]
+    negation_answers: tuple[str, ...]
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    path: str
+    sha256: str
+    knowledge_version: str
+    title: str
+    disclaimer: str
+    sources: tuple[Source, ...]
+    treatment_summary: str
+    treatments: tuple[Treatment, ...]
+    language: Language
+    unrelated: tuple[str, ...]
+    sites: tuple[Site, ...]
+
+    @property
+    def symptoms(self) -> tuple[Symptom, ...]:
+        return tuple(symptom for site in self.sites for symptom in site.symptoms)
+
+    def site(self, site_id: str) -> Site:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+
+# --- what a lookup returns -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """One known symptom that an input item matched, and how."""
+
+    symptom: Symptom
+    matched: str  # the known phrase (as written in the table) that matched
+    method: MatchMethod
+    score: float  # 100 for exact and phrase matches; the similarity for fuzzy ones
+
+
+@dataclass(frozen=True)
+class InputResult:
+    text: str  # the item as the user typed it (trimmed)
+    normalized: str
+    negated: bool
+    matches: tuple[Match, ...]  # best first; empty when nothing matched
+    unrelated: str | None  # the everyday complaint it was recognised as, if any
+    suggestions: tuple[str, ...]  # nearest known phrases, for items that matched nothing
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    site: Site
+    score: float
+    symptoms: tuple[Symptom, ...]
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UrgentFinding:
+    input: str
+    symptom: Symptom
+    advice: str
+    source: Source | None
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    inputs: tuple[InputResult, ...]
+    sites: tuple[SiteResult, ...]
+    urgent: tuple[UrgentFinding, ...]
+    fuzzy_cutoff: float

@@ -1,0 +1,41 @@
+"""Ranking the sites that a list of matched items points to.
+
+A site's score is the sum, over the items that point to it, of that item's best match quality
+at the site (1.0 for an exact or known-phrase match, the similarity / 100 for a fuzzy one).
+So "three items point here, all clearly" scores 3.0. It is a count with a quality weight, not a
+probability. Negated items count toward no site. Ties: more items first, then table order.
+"""
+
+from __future__ import annotations
+
+from .model import InputResult, Knowledge, SiteResult, Symptom
+
+
+def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[SiteResult, ...]:
+    totals: dict[str, float] = {}
+    symptoms: dict[str, list[Symptom]] = {}
+    texts: dict[str, list[str]] = {}
+    for item in inputs:
+        if item.negated:
+            continue
+        best: dict[str, float] = {}
+        for match in item.matches:
+            site = match.symptom.site
+            best[site] = max(best.get(site, 0.0), match.score / 100.0)
+            site_symptoms = symptoms.setdefault(site, [])
+            if match.symptom not in site_symptoms:
+                site_symptoms.append(match.symptom)
+        for site, quality in best.items():
+            totals[site] = totals.get(site, 0.0) + quality
+            texts.setdefault(site, []).append(item.text)
+    order = {site.id: index for index, site in enumerate(knowledge.sites)}
+    ranked = sorted(totals, key=lambda s: (-round(totals[s], 6), -len(texts[s]), order[s]))
+    return tuple(
+        SiteResult(
+            site=knowledge.site(site_id),
+            score=round(totals[site_id], 3),
+            symptoms=tuple(symptoms[site_id]),
+            inputs=tuple(texts[site_id]),
+        )
+        for site_id in ranked
+    )

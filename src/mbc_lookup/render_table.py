@@ -1,0 +1,163 @@
+"""The terminal view of one lookup, drawn with rich.
+
+Everything the user typed goes into `rich.text.Text` objects (never markup strings), after
+control and bidi characters are made visible, so typed text can neither style nor steer the
+terminal. Imported only on the terminal path: the JSON path never loads rich.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TextIO
+
+from rich import box
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .model import InputResult, Knowledge, LookupResult, Match
+
+_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """User text with control and direction-changing characters shown as escapes."""
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
+
+
+def make_console(file: TextIO) -> Console:
+    """Colour only on a terminal and never when NO_COLOR is set; no markup, emoji or guessing."""
+    no_color = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        file=file,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        color_system=None if no_color else "auto",
+        soft_wrap=False,
+    )
+
+
+def _how(match: Match) -> str:
+    if match.method == "fuzzy":
+        return f"fuzzy, similarity {match.score:g}/100"
+    return match.method
+
+
+def _urgent_panel(result: LookupResult) -> Panel:
+    lines = Text()
+    for index, finding in enumerate(result.urgent):
+        if index:
+            lines.append("\n")
+        lines.append(f"{finding.symptom.name}", style="bold")
+        lines.append(f'  (from "{visible(finding.input)}")\n')
+        lines.append(finding.advice)
+        if finding.source is not None:
+            lines.append(f"\nAdvice source: {finding.source.publisher}", style="dim")
+    return Panel(lines, title="Needs prompt medical attention", border_style="red", box=box.HEAVY)
+
+
+def _sites_table(result: LookupResult) -> Table:
+    table = Table(
+        title="Sites these symptoms are associated with",
+        caption="Score: how many of your items point to the site, each weighted by how well it "
+        "matched (1 = exact or known phrase). It is a count, not a probability.",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("Site", style="bold")
+    table.add_column("Score", justify="right")
+    table.add_column("Known symptom")
+    table.add_column("Your words")
+    table.add_column("How matched")
+    for site in result.sites:
+        first = True
+        for item in result.inputs:
+            if item.negated:
+                continue
+            for match in item.matches:
+                if match.symptom.site != site.site.id:
+                    continue
+                urgent = Text(" (urgent)", style="bold red") if match.symptom.urgent else Text("")
+                table.add_row(
+                    Text(site.site.name if first else ""),
+                    Text(f"{site.score:g}" if first else ""),
+                    Text(match.symptom.name) + urgent,
+                    Text(visible(item.text)),
+                    Text(_how(match)),
+                )
+                first = False
+        table.add_section()
+    return table
+
+
+def _explain_table(result: LookupResult) -> Table:
+    table = Table(title="How each item was read", box=box.SIMPLE, title_justify="left")
+    for name in ("Item", "Normalised", "Known phrase", "Method", "Score", "Cutoff"):
+        table.add_column(name)
+    for item in result.inputs:
+        rows = item.matches or ()
+        if not rows:
+            table.add_row(
+                Text(visible(item.text)),
+                Text(visible(item.normalized)),
+                Text("-"),
+                Text("none"),
+                Text(""),
+                Text(f"{result.fuzzy_cutoff:g}"),
+            )
+        for match in rows:
+            table.add_row(
+                Text(visible(item.text)),
+                Text(visible(item.normalized)),
+                Text(match.matched),
+                Text(match.method + (" (negated)" if item.negated else "")),
+                Text(f"{match.score:g}"),
+                Text(f"{result.fuzzy_cutoff:g}"),
+            )
+    return table
+
+
+def _unmatched_lines(items: list[InputResult]) -> Text:
+    text = Text()
+    for item in items:
+        text.append("  - ")
+        text.append(visible(item.text), style="bold")
+        if item.unrelated is not None:
+            text.append(": an everyday complaint not associated with these sites")
+        elif item.suggestions:
+            text.append(": no known symptom matched. Did you mean: ")
+            text.append(", ".join(item.suggestions))
+            text.append("?")
+        else:
+            text.append(": no known symptom matched")
+        text.append("\n")
+    return text
+
+
+def render(result: LookupResult, knowledge: Knowledge, console: Console, explain: bool = False) -> None:
+    if result.urgent:
+        console.print(_urgent_panel(result))
+    if result.sites:
+        console.print(_sites_table(result))
+    else:
+        console.print(Text("None of these symptoms matched a site in the table.", style="bold"))
+    negated = [item for item in result.inputs if item.negated]
+    if negated:
+        text = Text("Not counted (you said you do not have these):\n", style="bold")
+        for item in negated:
+            names = ", ".join(match.symptom.name for match in item.matches)
+            text.append(f"  - {visible(item.text)} ({names})\n", style="")
+        console.print(text)
+    unmatched = [item for item in result.inputs if not item.matches]
+    if unmatched:
+        console.print(Text("Not matched:", style="bold"))
+        console.print(_unmatched_lines(unmatched))
+    if explain:
+        console.print(_explain_table(result))
+    console.print(Panel(Text(knowledge.disclaimer), title="Information only", border_style="blue"))

@@ -1,0 +1,115 @@
+"""Turning what a person typed into items and comparable words.
+
+Splitting: items are separated by commas, semicolons and newlines. Normalising: Unicode NFKC,
+case folding, apostrophes dropped inside words ("can't" -> "cant"), everything that is not a
+letter or digit becomes a space. Words are then reduced to a rough stem (so "headaches",
+"coughing" and "itchy" meet "headache", "cough" and "itch") and mapped through the table's
+synonym groups. Which words to ignore and which are synonyms comes from the knowledge table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import Language
+
+ITEM_SEPARATORS = re.compile(r"[,;\n\r\u2028\u2029]+")
+APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+NOT_WORD = re.compile(r"[^\w]+|_+")
+MAX_ITEM_CHARS = 500  # longer items are cut: no symptom phrase is anywhere near this long
+
+
+def split_items(text: str) -> list[str]:
+    """Split user text into trimmed, non-empty items, in order."""
+    return [item.strip() for item in ITEM_SEPARATORS.split(text) if item.strip()]
+
+
+def clean_text(text: str) -> str:
+    """NFKC, case-folded, control characters gone, apostrophes inside words removed."""
+    text = unicodedata.normalize("NFKC", text[:MAX_ITEM_CHARS]).casefold()
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    return " ".join(APOSTROPHES.sub("", text).split())
+
+
+def words(text: str) -> list[str]:
+    """The letter/digit words of already-cleaned text."""
+    return [word for word in NOT_WORD.split(text) if word]
+
+
+def stem(word: str) -> str:
+    """A light, deterministic suffix stripper; it only has to treat both sides alike."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("iness") and len(word) > 6:
+        word = word[:-5] + "y"
+    elif word.endswith("ness") and len(word) > 6:
+        word = word[:-4]
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif (word.endswith("ed") and len(word) > 4) or (
+        word.endswith(("ches", "shes", "sses", "xes", "zes")) and len(word) > 4
+    ):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        word = word[:-1]
+    if (word.endswith("e") and len(word) > 3) or (word.endswith("y") and len(word) > 4):
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # the word as typed (cleaned)
+    key: str  # its stem, mapped through the synonym groups
+    ignored: bool  # a filler word that carries no meaning for matching
+
+
+class Normalizer:
+    """Applies one table's word lists; build it once per knowledge table."""
+
+    def __init__(self, language: Language) -> None:
+        self.canonical: dict[str, str] = {}
+        for canonical, variants in language.synonyms:
+            target = stem(canonical)
+            for variant in (canonical, *variants):
+                for word in words(clean_text(variant)):
+                    self.canonical.setdefault(stem(word), target)
+        self.ignored = frozenset(self.key(word) for word in language.ignore_words)
+        self.negation_cues = frozenset(self.key(word) for word in language.negation_cues)
+        self.negation_answers = frozenset(self.key(word) for word in language.negation_answers)
+
+    def key(self, word: str) -> str:
+        stemmed = stem(word)
+        return self.canonical.get(stemmed, stemmed)
+
+    def tokens(self, cleaned: str) -> list[Token]:
+        result = []
+        for word in words(cleaned):
+            key = self.key(word)
+            ignored = (key in self.ignored or word.isdigit()) and key not in self.negation_cues
+            result.append(Token(word, key, ignored))
+        return result
+
+    def content_keys(self, text: str) -> list[str]:
+        return [token.key for token in self.tokens(clean_text(text)) if not token.ignored]
+
+    def content_set(self, text: str) -> frozenset[str]:
+        return frozenset(self.content_keys(text))
+
+
+def iter_unique(items: list[str]) -> Iterator[tuple[str, str]]:
+    """(item, cleaned) pairs, dropping later items that clean to the same text."""
+    seen: set[str] = set()
+    for item in items:
+        cleaned = clean_text(item)
+        if cleaned in seen:
+            continue
+        seen.add(cleaned)
+        yield item, cleaned

@@ -1,0 +1,97 @@
+"""The real process: the installed `mbc` entry point, and a wheel installed into a fresh venv
+(this is what catches a knowledge table missing from the wheel)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MBC_", "PYTHON"))}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def _mbc_script() -> str:
+    found = shutil.which("mbc", path=sysconfig.get_path("scripts"))
+    if found is None:
+        pytest.skip("the mbc entry point is not installed in this environment")
+    return found
+
+
+def test_installed_entry_point_runs_from_any_directory(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [_mbc_script(), "symptoms", "headache, dizziness", "--json"],
+        cwd=tmp_path, capture_output=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sites"][0]["site"] == "brain"
+    assert done.stderr == b""
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mbc_lookup", "symptoms", "toothache"],
+        cwd=tmp_path, capture_output=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert b"everyday complaint" in done.stdout
+
+
+def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    wheel = next(dist.glob("mbc_lookup-*.whl"))
+    assert "mbc_lookup/data/symptoms.yaml" in zipfile.ZipFile(wheel).namelist()
+
+    fresh = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(fresh)
+    python = fresh / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
+         str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    # The run-time dependencies come from this environment, after the fresh venv's own
+    # site-packages, so the mbc_lookup that runs is the one from the wheel.
+    site_packages = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    deps = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    Path(site_packages, "zz_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    mbc = fresh / ("Scripts/mbc.exe" if os.name == "nt" else "bin/mbc")
+    done = subprocess.run(
+        [str(mbc), "symptoms", "headache", "--json"],
+        cwd=elsewhere,
+        capture_output=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["inputs"][0]["matches"][0]["symptom_id"] == "brain.headache"
+    where = subprocess.run(
+        [str(python), "-c", "import mbc_lookup.knowledge as k; print(k.default_path())"],
+        cwd=elsewhere, capture_output=True, text=True, env=_env(),
+    ).stdout  # fmt: skip
+    assert where.startswith(site_packages), where

@@ -1,0 +1,84 @@
+"""The lookup pipeline as the Python API sees it: splitting, matching methods, ranking."""
+
+from __future__ import annotations
+
+from mbc_lookup.api import lookup, lookup_items
+from mbc_lookup.matching import Matcher
+from mbc_lookup.model import Knowledge
+from mbc_lookup.render_json import dumps, result_to_dict
+from mbc_lookup.text import split_items
+
+
+def test_items_split_on_commas_semicolons_and_newlines() -> None:
+    assert split_items(" headache ,dizziness;\n\nnausea ;; ") == ["headache", "dizziness", "nausea"]
+
+
+def test_duplicate_items_are_reported_once(knowledge: Knowledge) -> None:
+    result = lookup("Headache, headache, HEADACHE ", knowledge)
+    assert [i.text for i in result.inputs] == ["Headache"]
+    assert result.sites[0].score == 1.0
+
+
+def test_exact_phrase_and_fuzzy_methods(matcher: Matcher) -> None:
+    assert matcher.match_item("headache").matches[0].method == "exact"
+    phrase = matcher.match_item("pounding head since this morning and dizzy spells")
+    assert {m.symptom.id for m in phrase.matches} == {"brain.headache", "brain.dizziness"}
+    assert {m.method for m in phrase.matches} == {"phrase"}
+    fuzzy = matcher.match_item("weezing")
+    assert fuzzy.matches[0].symptom.id == "lungs.wheezing"
+    assert fuzzy.matches[0].method == "fuzzy"
+    assert 75 <= fuzzy.matches[0].score < 100
+
+
+def test_a_known_phrase_beats_a_fuzzy_lookalike(matcher: Matcher) -> None:
+    # "earache" is one letter-edit family away from "headache" but means something else.
+    for complaint in ("earache", "toothache", "heartache"):
+        item = matcher.match_item(complaint)
+        assert item.matches == (), complaint
+        assert item.unrelated is not None
+
+
+def test_short_words_are_never_fuzzy_matched(matcher: Matcher) -> None:
+    for word in ("a", "no", "ear", "pai", "x"):
+        assert matcher.match_item(word).matches == (), word
+
+
+def test_list_ranks_the_site_most_items_point_to_first(knowledge: Knowledge) -> None:
+    result = lookup("cough, wheezing, short of breath, headache", knowledge)
+    assert [s.site.id for s in result.sites] == ["lungs", "brain"]
+    assert result.sites[0].score == 3.0
+    assert result.sites[0].inputs == ("cough", "wheezing", "short of breath")
+
+
+def test_ties_are_broken_by_table_order_deterministically(knowledge: Knowledge) -> None:
+    result = lookup("itching, headache", knowledge)
+    assert [s.site.id for s in result.sites] == ["brain", "liver"]
+
+
+def test_same_input_gives_byte_identical_json(knowledge: Knowledge) -> None:
+    text = "headache, dizzyness, yellow eyes, no cough, xyzzy"
+    first = dumps(result_to_dict(lookup(text, knowledge), knowledge))
+    second = dumps(result_to_dict(lookup_items(split_items(text), Matcher(knowledge)), knowledge))
+    assert first == second
+
+
+def test_unmatched_items_are_kept_with_suggestions(knowledge: Knowledge) -> None:
+    result = lookup("headach, blury vison, qwertyuiop", knowledge)
+    assert [i.text for i in result.inputs] == ["headach", "blury vison", "qwertyuiop"]
+    unmatched = result.inputs[2]
+    assert unmatched.matches == ()
+    assert len(unmatched.suggestions) <= 3
+
+
+def test_urgent_symptoms_carry_advice_and_source(knowledge: Knowledge) -> None:
+    result = lookup("had a fit, coughing up blood, headache", knowledge)
+    assert [f.symptom.id for f in result.urgent] == ["brain.seizures", "lungs.cough_blood"]
+    for finding in result.urgent:
+        assert finding.advice and finding.source is not None
+
+
+def test_negated_urgent_symptom_is_not_flagged(knowledge: Knowledge) -> None:
+    result = lookup("no seizures", knowledge)
+    assert result.urgent == ()
+    assert result.sites == ()
+    assert result.inputs[0].negated

@@ -1,0 +1,37 @@
+"""Property tests: whatever text arrives, lookup returns a complete, deterministic answer."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mbc_lookup.api import lookup_items
+from mbc_lookup.matching import Matcher
+from mbc_lookup.model import Knowledge
+from mbc_lookup.render_json import dumps, result_to_dict
+from mbc_lookup.text import split_items
+
+WORDS = st.sampled_from(
+    ["headache", "no", "cough", "yellow", "eyes", "pain", "my", "[/]", ":", "\x1b[2J", "ü", "😀"]
+)
+TEXT = st.one_of(
+    st.text(max_size=200), st.lists(WORDS, max_size=12).map(" ".join), st.lists(WORDS).map(", ".join)
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT)
+def test_any_text_gives_valid_deterministic_json(knowledge: Knowledge, matcher: Matcher, text: str) -> None:
+    items = split_items(text)
+    first = dumps(result_to_dict(lookup_items(items, matcher), knowledge))
+    second = dumps(result_to_dict(lookup_items(items, Matcher(knowledge)), knowledge))
+    assert first == second
+    document = json.loads(first)
+    assert document["disclaimer"]
+    assert len(document["inputs"]) <= len(items)
+    for item in document["inputs"]:
+        assert item["matches"] or item["negated"] is False
+    for site in document["sites"]:
+        assert site["score"] > 0

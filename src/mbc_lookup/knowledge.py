@@ -416,7 +416,7 @@ def _check_phrases(check: _Checker, knowledge: Knowledge) -> None:
     for symptom in knowledge.symptoms:
         for phrase in (symptom.name, *symptom.phrases):
             key = normalizer.content_set(phrase)
-            if not key:
+            if not key - normalizer.negation_cues:
                 check.add(None, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
                 continue
             other = owner.setdefault(key, symptom.id)

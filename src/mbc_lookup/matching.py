@@ -123,8 +123,8 @@ class Matcher:
         if any(t.key not in self.known_keys for t in content):
             self._repair(state)
         selected = self._select(state)
-        if not selected:
-            selected = self._whole_item(state)
+        if not selected and any(t.key not in self.known_keys for t in content):
+            selected = self._whole_item(state)  # only typos and split words, never real words
         # Pseudo-negation: "no appetite" is itself a symptom phrase, not a denial.
         negated = answered_no or (
             cue is not None and not any(c.phrase.symptom and cue in c.phrase.keys for c in selected)

@@ -95,3 +95,27 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
         cwd=elsewhere, capture_output=True, text=True, env=_env(),
     ).stdout  # fmt: skip
     assert where.startswith(site_packages), where
+
+
+def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    many = ", ".join(["headache", "cough", "yellow eyes", "xyzzy"] * 50)
+    done = subprocess.run(
+        f'"{_mbc_script()}" symptoms "{many}" | head -n 1',
+        shell=True, cwd=tmp_path, capture_output=True, env={**_env(), "PYTHONUNBUFFERED": "1"}, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.count(b"\n") == 1
+    assert b"Traceback" not in done.stderr and b"BrokenPipeError" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_unwritable_stdout_is_one_clear_error(tmp_path: Path) -> None:
+    for extra in ([], ["--json"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [_mbc_script(), "symptoms", "headache", *extra],
+                cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, env=_env(), timeout=60,
+            )  # fmt: skip
+        assert done.returncode == 2
+        assert done.stderr.decode().splitlines() == [
+            "mbc: error: cannot write the output: No space left on device"
+        ]

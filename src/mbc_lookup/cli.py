@@ -3,12 +3,14 @@
 Exit codes (the same for every command):
   0  at least one site matched
   1  the command ran, but nothing matched
-  2  usage error, or the knowledge table could not be read or is invalid
+  2  usage error, the knowledge table could not be read or is invalid, or the output could
+     not be written
 130  interrupted (Ctrl-C)
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -162,3 +164,8 @@ def main() -> None:
     except KeyboardInterrupt:  # during start-up, before typer's own handler is in place
         sys.stderr.write("mbc: interrupted\n")
         sys.exit(130)
+    except OSError as error:  # stdout that cannot be written, e.g. "> /dev/full"
+        # Point stdout at devnull so the interpreter's final flush cannot fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"mbc: error: cannot write the output: {error.strerror or error}\n")
+        sys.exit(EXIT_ERROR)

@@ -138,3 +138,10 @@ def test_version_and_help(mbc: Mbc) -> None:
     assert version.exit_code == 0 and version.stdout.startswith("mbc ")
     help_text = mbc("symptoms", "--help").stdout
     assert "--json" in help_text and "Examples" in help_text
+
+
+def test_non_specific_symptoms_are_marked_in_json_and_table(mbc: Mbc) -> None:
+    match = json.loads(mbc("symptoms", "nausea", "--json").stdout)["inputs"][0]["matches"][0]
+    assert match["non_specific"] is True
+    assert match["sites"] == ["bone", "brain", "liver"]
+    assert "(non-specific)" in mbc("symptoms", "nausea").stdout

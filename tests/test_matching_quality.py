@@ -27,16 +27,16 @@ def top_site(knowledge: Knowledge, text: str) -> str | None:
         ("yellow eyes", "liver"),
         ("cant breathe properly", "lungs"),
         ("lump in my armpit", "lymph_nodes"),
-        ("feeling sick", "bone"),
+        ("feeling sick", "bone|brain|liver"),
         ("not hungry", "bone"),
-        ("pins and needles", "bone"),
+        ("pins and needles", "bone|brain"),
         ("trouble peeing", "bone"),
         ("my tummy is swollen", "liver"),
         ("my back is killing me", "bone"),
     ],
 )
 def test_lay_language_and_paraphrase(knowledge: Knowledge, text: str, site: str) -> None:
-    assert top_site(knowledge, text) == site
+    assert top_site(knowledge, text) in site.split("|")
 
 
 @pytest.mark.parametrize(
@@ -155,3 +155,15 @@ def test_evaluation_script_meets_the_targets_on_the_labelled_set() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "targets met" in done.stdout
+
+
+def test_a_shared_symptom_is_non_specific_and_counts_a_fraction_to_each_site(knowledge: Knowledge) -> None:
+    result = lookup("nausea", knowledge)
+    assert {(s.site.id, s.score) for s in result.sites} == {
+        ("bone", 0.333),
+        ("brain", 0.333),
+        ("liver", 0.333),
+    }
+    # A brain cluster is not outranked because nausea and vomiting also go with bones.
+    assert top_site(knowledge, "headache, nausea, vomiting") == "brain"
+    assert top_site(knowledge, "nausea, constipation, extreme thirst") == "bone"

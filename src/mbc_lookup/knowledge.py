@@ -23,6 +23,7 @@ from .model import (
     Knowledge,
     Language,
     Site,
+    SiteLink,
     Source,
     Symptom,
     Treatment,
@@ -278,7 +279,7 @@ def _read_codes(check: _Checker, value: Any, where: str, line: int) -> Codes | N
 
 def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Symptom | None:
     where = f"symptom in site {site_id!r}"
-    keys = {"id", "name", "phrases", "urgent", "advice", "advice_source", "source", "codes"}
+    keys = {"id", "name", "phrases", "urgent", "advice", "advice_source", "source", "codes", "also_sites"}
     required = {"id", "name", "phrases", "urgent", "source", "codes"}
     item = check.mapping(value, where, line, keys, required)
     if item is None:
@@ -296,6 +297,18 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
     advice_source = check.text(item, "advice_source", where, nullable=True)
     source = check.text(item, "source", where)
     codes = _read_codes(check, item.get("codes"), f"{where}.codes", check.line_of(item, "codes"))
+    links: list[SiteLink] = []
+    for index, link_value, link_line in check.items(item, "also_sites", where):
+        link_where = f"{where}.also_sites[{index}]"
+        link = check.mapping(link_value, link_where, link_line, {"site", "source"}, {"site", "source"})
+        if link is None:
+            continue
+        linked_site = check.text(link, "site", link_where)
+        linked_source = check.text(link, "source", link_where)
+        if linked_site == site_id:
+            check.add(link_line, f"{link_where}: the symptom is already listed under {site_id!r}")
+        elif linked_site and linked_source:
+            links.append(SiteLink(linked_site, linked_source))
     if urgent and (advice is None or advice_source is None):
         check.add(item.line, f"{where}: an urgent symptom needs 'advice' and 'advice_source'")
     if symptom_id is None or name is None or source is None or codes is None:
@@ -310,6 +323,7 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
         advice_source=advice_source,
         source=source,
         codes=codes,
+        also_sites=tuple(links),
     )
 
 
@@ -392,6 +406,7 @@ def _read_treatments(check: _Checker, top: _Map) -> tuple[str, tuple[Treatment, 
 
 def _check_references(check: _Checker, knowledge: Knowledge) -> None:
     source_ids = {source.id for source in knowledge.sources}
+    site_ids = {site.id for site in knowledge.sites}
 
     def known(source_id: str | None, what: str) -> None:
         if source_id is not None and source_id not in source_ids:
@@ -404,6 +419,10 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
             known(test.source, f"test {test.name!r} of site {site.id!r}")
         for symptom in site.symptoms:
             known(symptom.source, f"symptom {symptom.id!r}")
+            for link in symptom.also_sites:
+                known(link.source, f"the link of symptom {symptom.id!r} to {link.site!r}")
+                if link.site not in site_ids:
+                    check.add(None, f"symptom {symptom.id!r} names unknown site {link.site!r}")
             known(symptom.advice_source, f"the advice of symptom {symptom.id!r}")
     if not knowledge.sites:
         check.add(None, "the table has no sites")

@@ -33,9 +33,17 @@ class Codes:
 
 
 @dataclass(frozen=True)
+class SiteLink:
+    """A further site that a source associates a symptom with."""
+
+    site: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Symptom:
     id: str
-    site: str
+    site: str  # the site the symptom is listed under
     name: str
     phrases: tuple[str, ...]
     urgent: bool
@@ -43,6 +51,12 @@ class Symptom:
     advice_source: str | None
     source: str
     codes: Codes
+    also_sites: tuple[SiteLink, ...] = ()
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """Every site the symptom is associated with; more than one means non-specific."""
+        return (self.site, *(link.site for link in self.also_sites))
 
 
 @dataclass(frozen=True)

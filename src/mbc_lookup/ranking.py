@@ -1,9 +1,11 @@
 """Ranking the sites that a list of matched items points to.
 
-A site's score is the sum, over the items that point to it, of that item's best match quality
-at the site (1.0 for an exact or known-phrase match, the similarity / 100 for a fuzzy one).
-So "three items point here, all clearly" scores 3.0. It is a count with a quality weight, not a
-probability. Negated items count toward no site. Ties: more items first, then table order.
+A site's score is the sum, over the items that point to it, of that item's best match weight
+at the site: the match quality (1.0 for an exact or known-phrase match, the similarity / 100 for
+a fuzzy one) divided by the number of sites the symptom is associated with, so a non-specific
+symptom (nausea: bones, brain, liver) counts a third toward each. "Three items point here, all
+clearly and specifically" scores 3.0. It is a weighted count, not a probability. Negated items
+count toward no site. Ties: more items first, then table order.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[S
             continue
         best: dict[str, float] = {}
         for match in item.matches:
-            site = match.symptom.site
-            best[site] = max(best.get(site, 0.0), match.score / 100.0)
-            site_symptoms = symptoms.setdefault(site, [])
-            if match.symptom not in site_symptoms:
-                site_symptoms.append(match.symptom)
+            weight = match.score / 100.0 / len(match.symptom.sites)
+            for site in match.symptom.sites:
+                best[site] = max(best.get(site, 0.0), weight)
+                site_symptoms = symptoms.setdefault(site, [])
+                if match.symptom not in site_symptoms:
+                    site_symptoms.append(match.symptom)
         for site, quality in best.items():
             totals[site] = totals.get(site, 0.0) + quality
             texts.setdefault(site, []).append(item.text)

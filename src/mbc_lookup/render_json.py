@@ -26,6 +26,8 @@ def _match(match: Match, cutoff: float) -> dict[str, Any]:
     codes = symptom.codes
     return {
         "site": symptom.site,
+        "sites": list(symptom.sites),
+        "non_specific": len(symptom.sites) > 1,
         "symptom_id": symptom.id,
         "symptom": symptom.name,
         "matched": match.matched,

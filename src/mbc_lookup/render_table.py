@@ -65,7 +65,8 @@ def _sites_table(result: LookupResult) -> Table:
     table = Table(
         title="Sites these symptoms are associated with",
         caption="Score: how many of your items point to the site, each weighted by how well it "
-        "matched (1 = exact or known phrase). It is a count, not a probability.",
+        "matched (1 = exact or known phrase); a non-specific symptom counts a fraction toward each of "
+        "its sites. It is a weighted count, not a probability.",
         box=box.SIMPLE_HEAVY,
         title_justify="left",
         caption_justify="left",
@@ -81,9 +82,11 @@ def _sites_table(result: LookupResult) -> Table:
             if item.negated:
                 continue
             for match in item.matches:
-                if match.symptom.site != site.site.id:
+                if site.site.id not in match.symptom.sites:
                     continue
                 urgent = Text(" (urgent)", style="bold red") if match.symptom.urgent else Text("")
+                if len(match.symptom.sites) > 1:
+                    urgent += Text(" (non-specific)", style="dim")
                 table.add_row(
                     Text(site.site.name if first else ""),
                     Text(f"{site.score:g}" if first else ""),

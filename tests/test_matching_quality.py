@@ -167,3 +167,10 @@ def test_a_shared_symptom_is_non_specific_and_counts_a_fraction_to_each_site(kno
     # A brain cluster is not outranked because nausea and vomiting also go with bones.
     assert top_site(knowledge, "headache, nausea, vomiting") == "brain"
     assert top_site(knowledge, "nausea, constipation, extreme thirst") == "bone"
+
+
+def test_an_everyday_complaint_explains_symptom_words_in_the_same_phrase(knowledge: Knowledge) -> None:
+    assert lookup("itchy mosquito bites", knowledge).sites == ()
+    # ... but "and"/"with" join separate complaints, and the symptom is kept.
+    assert top_site(knowledge, "sore throat and cough") == "lungs"
+    assert top_site(knowledge, "sore throat with a cough") == "lungs"

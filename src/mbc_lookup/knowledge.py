@@ -234,10 +234,10 @@ class _Checker:
 
 def _read_language(check: _Checker, top: _Map) -> Language:
     where = "language"
-    keys = {"ignore_words", "negation_cues", "negation_answers", "synonyms"}
+    keys = {"ignore_words", "negation_cues", "negation_answers", "conjunctions", "synonyms"}
     lang = check.mapping(top.get(where), where, check.line_of(top, where), keys, keys)
     if lang is None:
-        return Language((), (), (), ())
+        return Language((), (), (), (), ())
     groups: list[tuple[str, tuple[str, ...]]] = []
     synonyms = lang.get("synonyms")
     if not isinstance(synonyms, _Map):
@@ -252,6 +252,7 @@ def _read_language(check: _Checker, top: _Map) -> Language:
         ignore_words=check.texts(lang, "ignore_words", where),
         negation_cues=check.texts(lang, "negation_cues", where),
         negation_answers=check.texts(lang, "negation_answers", where),
+        conjunctions=check.texts(lang, "conjunctions", where),
         synonyms=tuple(groups),
     )
 

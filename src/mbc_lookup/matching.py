@@ -77,6 +77,7 @@ class Matcher:
         vocabulary: dict[str, str] = {}
         texts = [*(p.text for p in self.phrases), *knowledge.language.ignore_words]
         texts += [*knowledge.language.negation_cues, *knowledge.language.negation_answers]
+        texts += knowledge.language.conjunctions
         for _, variants in knowledge.language.synonyms:
             texts.extend(variants)
         for text in texts:
@@ -123,6 +124,8 @@ class Matcher:
         if any(t.key not in self.known_keys for t in content):
             self._repair(state)
         selected = self._select(state)
+        if not any(t.key in self.normalizer.conjunctions for t in tokens):
+            selected = self._explained_by_complaint(selected)
         if not selected and any(t.key not in self.known_keys for t in content):
             selected = self._whole_item(state)  # only typos and split words, never real words
         # Pseudo-negation: "no appetite" is itself a symptom phrase, not a denial.
@@ -188,6 +191,13 @@ class Matcher:
                 symptoms.add(symptom.id)
             chosen.append(candidate)
         return chosen
+
+    @staticmethod
+    def _explained_by_complaint(chosen: list[_Candidate]) -> list[_Candidate]:
+        """In one phrase with no "and"/"or", a longer everyday complaint explains the shorter
+        symptom words around it: "itchy mosquito bites" is about the bites."""
+        longest = max((len(c.phrase.keys) for c in chosen if c.phrase.symptom is None), default=0)
+        return [c for c in chosen if c.phrase.symptom is None or len(c.phrase.keys) >= longest]
 
     def _repair(self, state: _ItemState) -> None:
         """Replace unknown words by the known word a typo or two away, when there is one."""

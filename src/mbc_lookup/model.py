@@ -89,6 +89,7 @@ class Language:
     ignore_words: tuple[str, ...]
     negation_cues: tuple[str, ...]
     negation_answers: tuple[str, ...]
+    conjunctions: tuple[str, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
 
 

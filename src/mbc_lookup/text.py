@@ -81,9 +81,13 @@ class Normalizer:
             for variant in (canonical, *variants):
                 for word in words(clean_text(variant)):
                     self.canonical.setdefault(stem(word), target)
-        self.ignored = frozenset(self.key(word) for word in language.ignore_words)
+        # Filler is matched on the word as written: "bit" is filler, "bites" is not.
+        self.ignored = frozenset(w for text in language.ignore_words for w in words(clean_text(text)))
         self.negation_cues = frozenset(self.key(word) for word in language.negation_cues)
         self.negation_answers = frozenset(self.key(word) for word in language.negation_answers)
+        self.conjunctions = frozenset(
+            self.key(w) for text in language.conjunctions for w in words(clean_text(text))
+        )
 
     def key(self, word: str) -> str:
         stemmed = stem(word)
@@ -93,7 +97,7 @@ class Normalizer:
         result = []
         for word in words(cleaned):
             key = self.key(word)
-            ignored = (key in self.ignored or word.isdigit()) and key not in self.negation_cues
+            ignored = (word in self.ignored or word.isdigit()) and key not in self.negation_cues
             result.append(Token(word, key, ignored))
         return result
 

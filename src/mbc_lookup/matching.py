@@ -11,7 +11,9 @@ Order of trust, most first:
    short words are never repaired.
 3. whole-item similarity ("fuzzy"): only when nothing above matched, the item's words run
    together against every phrase's, with the same typo budget, cutoff and first-letter rule.
-Items that match nothing get up to three "did you mean" suggestions.
+In an item with no "and"/"or"/"with", a longer everyday complaint explains the shorter symptom
+words beside it ("itchy mosquito bites"). Items that match nothing get up to three "did you
+mean" suggestions.
 """
 
 from __future__ import annotations

@@ -58,6 +58,10 @@ class Symptom:
         """Every site the symptom is associated with; more than one means non-specific."""
         return (self.site, *(link.site for link in self.also_sites))
 
+    @property
+    def non_specific(self) -> bool:
+        return bool(self.also_sites)
+
 
 @dataclass(frozen=True)
 class DiagnosticTest:

@@ -27,7 +27,7 @@ def _match(match: Match, cutoff: float) -> dict[str, Any]:
     return {
         "site": symptom.site,
         "sites": list(symptom.sites),
-        "non_specific": len(symptom.sites) > 1,
+        "non_specific": symptom.non_specific,
         "symptom_id": symptom.id,
         "symptom": symptom.name,
         "matched": match.matched,

@@ -84,13 +84,13 @@ def _sites_table(result: LookupResult) -> Table:
             for match in item.matches:
                 if site.site.id not in match.symptom.sites:
                     continue
-                urgent = Text(" (urgent)", style="bold red") if match.symptom.urgent else Text("")
-                if len(match.symptom.sites) > 1:
-                    urgent += Text(" (non-specific)", style="dim")
+                labels = Text(" (urgent)", style="bold red") if match.symptom.urgent else Text("")
+                if match.symptom.non_specific:
+                    labels += Text(" (non-specific)", style="dim")
                 table.add_row(
                     Text(site.site.name if first else ""),
                     Text(f"{site.score:g}" if first else ""),
-                    Text(match.symptom.name) + urgent,
+                    Text(match.symptom.name) + labels,
                     Text(visible(item.text)),
                     Text(_how(match)),
                 )

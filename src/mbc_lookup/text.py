@@ -64,6 +64,11 @@ def stem(word: str) -> str:
     return word
 
 
+def _words_of(texts: tuple[str, ...]) -> list[str]:
+    """Every word of a list of table entries ("as well as" gives three)."""
+    return [word for text in texts for word in words(clean_text(text))]
+
+
 @dataclass(frozen=True)
 class Token:
     word: str  # the word as typed (cleaned)
@@ -82,12 +87,10 @@ class Normalizer:
                 for word in words(clean_text(variant)):
                     self.canonical.setdefault(stem(word), target)
         # Filler is matched on the word as written: "bit" is filler, "bites" is not.
-        self.ignored = frozenset(w for text in language.ignore_words for w in words(clean_text(text)))
-        self.negation_cues = frozenset(self.key(word) for word in language.negation_cues)
-        self.negation_answers = frozenset(self.key(word) for word in language.negation_answers)
-        self.conjunctions = frozenset(
-            self.key(w) for text in language.conjunctions for w in words(clean_text(text))
-        )
+        self.ignored = frozenset(_words_of(language.ignore_words))
+        self.negation_cues = frozenset(map(self.key, _words_of(language.negation_cues)))
+        self.negation_answers = frozenset(map(self.key, _words_of(language.negation_answers)))
+        self.conjunctions = frozenset(map(self.key, _words_of(language.conjunctions)))
 
     def key(self, word: str) -> str:
         stemmed = stem(word)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from typer.testing import Result
+
+from helpers import parse_document
 
 Mbc = Callable[..., Result]
 
@@ -37,7 +38,7 @@ def test_unmatched_phrases_are_listed_with_did_you_mean(mbc: Mbc) -> None:
 def test_json_is_one_object_with_the_documented_fields(mbc: Mbc) -> None:
     result = mbc("symptoms", "yellow skin; itching", "--json")
     assert result.exit_code == 0
-    document = json.loads(result.stdout)
+    document = parse_document(result.stdout)
     assert result.stdout.count("\n") == 1
     assert document["schema_version"] == 1
     assert document["sites"][0]["site"] == "liver"
@@ -56,7 +57,7 @@ def test_json_is_one_object_with_the_documented_fields(mbc: Mbc) -> None:
 
 
 def test_json_urgent_list_has_advice(mbc: Mbc) -> None:
-    document = json.loads(mbc("symptoms", "coughing up blood", "--json").stdout)
+    document = parse_document(mbc("symptoms", "coughing up blood", "--json").stdout)
     assert document["urgent"][0]["symptom_id"] == "lungs.cough_blood"
     assert document["urgent"][0]["input"] == "coughing up blood"
     assert "medical help" in document["urgent"][0]["advice"]
@@ -65,7 +66,7 @@ def test_json_urgent_list_has_advice(mbc: Mbc) -> None:
 def test_exit_code_1_when_nothing_matched(mbc: Mbc) -> None:
     result = mbc("symptoms", "toothache, sunburn", "--json")
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = parse_document(result.stdout)
     assert document["sites"] == []
     assert [i["text"] for i in document["inputs"]] == ["toothache", "sunburn"]
 
@@ -103,7 +104,7 @@ def test_control_characters_never_reach_the_terminal_raw(mbc: Mbc) -> None:
     result = mbc("symptoms", "headache \x1b[31mred\x1b[0m, \x07bell")
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\x1b[31mred" in result.stdout
-    document = json.loads(mbc("symptoms", "headache \x1b[2J, \x9b2J", "--json").stdout)
+    document = parse_document(mbc("symptoms", "headache \x1b[2J, \x9b2J", "--json").stdout)
     assert document["inputs"][0]["text"] == "headache \x1b[2J"
     raw = mbc("symptoms", "headache \x1b[2J, \x9b2J", "--json").stdout
     assert "\x1b" not in raw and "\x9b" not in raw
@@ -124,13 +125,13 @@ def test_threshold_makes_fuzzy_matching_stricter(mbc: Mbc) -> None:
     assert mbc("symptoms", "weezing", "--json").exit_code == 0
     strict = mbc("symptoms", "weezing", "--json", "--threshold", "95")
     assert strict.exit_code == 1
-    assert json.loads(strict.stdout)["fuzzy_cutoff"] == 95.0
+    assert parse_document(strict.stdout)["fuzzy_cutoff"] == 95.0
 
 
 def test_stdin_dash_reads_the_list(mbc: Mbc) -> None:
     result = mbc("symptoms", "-", "--json", input="cough\nwheezing\n")
     assert result.exit_code == 0
-    assert [i["text"] for i in json.loads(result.stdout)["inputs"]] == ["cough", "wheezing"]
+    assert [i["text"] for i in parse_document(result.stdout)["inputs"]] == ["cough", "wheezing"]
 
 
 def test_version_and_help(mbc: Mbc) -> None:
@@ -141,7 +142,7 @@ def test_version_and_help(mbc: Mbc) -> None:
 
 
 def test_non_specific_symptoms_are_marked_in_json_and_table(mbc: Mbc) -> None:
-    match = json.loads(mbc("symptoms", "nausea", "--json").stdout)["inputs"][0]["matches"][0]
+    match = parse_document(mbc("symptoms", "nausea", "--json").stdout)["inputs"][0]["matches"][0]
     assert match["non_specific"] is True
     assert match["sites"] == ["bone", "brain", "liver"]
     assert "(non-specific)" in mbc("symptoms", "nausea").stdout

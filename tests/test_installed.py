@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from helpers import parse_document, parse_ndjson
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +41,7 @@ def test_installed_entry_point_runs_from_any_directory(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, env=_env(), timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["sites"][0]["site"] == "brain"
+    assert parse_document(done.stdout)["sites"][0]["site"] == "brain"
     assert done.stderr == b""
 
 
@@ -58,7 +62,8 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     wheel = next(dist.glob("mbc_lookup-*.whl"))
-    assert "mbc_lookup/data/symptoms.yaml" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "mbc_lookup/data/symptoms.yaml" in names and "mbc_lookup/schema.json" in names
 
     fresh = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(fresh)
@@ -88,13 +93,15 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    document = json.loads(done.stdout)
+    document = parse_document(done.stdout)
     assert document["inputs"][0]["matches"][0]["symptom_id"] == "brain.headache"
     where = subprocess.run(
         [str(python), "-c", "import mbc_lookup.knowledge as k; print(k.default_path())"],
         cwd=elsewhere, capture_output=True, text=True, env=_env(),
     ).stdout  # fmt: skip
     assert where.startswith(site_packages), where
+    schema = subprocess.run([str(mbc), "schema"], cwd=elsewhere, capture_output=True, env=_env(), timeout=60)
+    assert schema.returncode == 0 and json.loads(schema.stdout)["title"].startswith("mbc-lookup JSON")
 
 
 def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
@@ -119,3 +126,51 @@ def test_unwritable_stdout_is_one_clear_error(tmp_path: Path) -> None:
         assert done.stderr.decode().splitlines() == [
             "mbc: error: cannot write the output: No space left on device"
         ]
+
+
+def _lists_file(path: Path, lines: int) -> Path:
+    phrases = ["headache", "yellow eyes, itching", "cough, coughing up blood", "bone pain", "xyzzy"]
+    path.write_text("".join(f"{phrases[i % 5]}, item {i}\n" for i in range(lines)), encoding="utf-8")
+    return path
+
+
+def test_batch_in_a_shell_pipeline(tmp_path: Path) -> None:
+    lists = tmp_path / "lists.txt"
+    lists.write_text("headache, dizziness\nyellow eyes\n\ntoothache\n", encoding="utf-8")
+    done = subprocess.run(
+        f'cat lists.txt | "{_mbc_script()}" batch -',
+        shell=True, cwd=tmp_path, capture_output=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == b""
+    assert [d["line"] for d in parse_ndjson(done.stdout)] == [1, 2, 4]
+
+
+def test_batch_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    _lists_file(tmp_path / "lists.txt", 20_000)
+    done = subprocess.run(
+        f'"{_mbc_script()}" batch lists.txt | head -n 3; exit "${{PIPESTATUS[0]}}"',
+        shell=True, executable="/bin/bash", cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 141  # as for any program the closed pipe stops
+    assert len(parse_ndjson(done.stdout)) == 3
+    assert done.stderr == b"", done.stderr
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_during_batch_leaves_only_complete_lines(tmp_path: Path) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 400_000)
+    out = tmp_path / "out.ndjson"
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", str(lists), "--output", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stdout == b""
+    assert stderr.decode().splitlines() == ["mbc: interrupted; the lines written so far are complete"]
+    written = parse_ndjson(out.read_bytes())
+    assert 0 < len(written) < 400_000
+    assert [d["line"] for d in written] == list(range(1, len(written) + 1))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import parse_document
 from mbc_lookup.api import lookup_items
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
@@ -28,7 +27,7 @@ def test_any_text_gives_valid_deterministic_json(knowledge: Knowledge, matcher: 
     first = dumps(result_to_dict(lookup_items(items, matcher), knowledge))
     second = dumps(result_to_dict(lookup_items(items, Matcher(knowledge)), knowledge))
     assert first == second
-    document = json.loads(first)
+    document = parse_document(first + "\n")
     assert document["disclaimer"]
     assert len(document["inputs"]) <= len(items)
     for item in document["inputs"]:

@@ -6,9 +6,20 @@ from collections.abc import Iterable
 
 from .knowledge import load_knowledge
 from .matching import Matcher
-from .model import InputResult, Knowledge, LookupResult, UrgentFinding
+from .model import InputResult, Knowledge, LookupResult, Site, UrgentFinding
 from .ranking import rank_sites
-from .text import iter_unique, split_items
+from .text import clean_text, iter_unique, split_items, stem, words
+
+SITE_NAME_CUTOFF = 75.0  # similarity needed to take a mistyped site name ("lymf nodes")
+
+
+class UnknownSiteError(LookupError):
+    """A site name that matches no site of the table (or more than one equally well)."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"no site called {name!r}; known sites: {', '.join(known)}")
+        self.name = name
+        self.known = known
 
 
 def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
@@ -50,3 +61,29 @@ def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> t
                 source = knowledge.source(symptom.advice_source) if symptom.advice_source else None
                 findings.append(UrgentFinding(item.text, symptom, symptom.advice, source))
     return tuple(findings)
+
+
+def _site_key(name: str) -> str:
+    # "Lymph-Nodes", "lymph_nodes" and "lymph nodes" all become "lymph node"
+    return " ".join(stem(word) for word in words(clean_text(name.replace("_", " "))))
+
+
+def find_site(knowledge: Knowledge, name: str) -> Site:
+    """The site a person means by `name`: its id or name, any case or separator, a unique
+    beginning ("lymph"), or a small typo ("lymf nodes"). Raises `UnknownSiteError`."""
+    from rapidfuzz import fuzz
+
+    wanted = _site_key(name)
+    keys = [(site, key) for site in knowledge.sites for key in {_site_key(site.id), _site_key(site.name)}]
+    for matches in (
+        [site for site, key in keys if key == wanted],
+        [site for site, key in keys if len(wanted) >= 3 and key.startswith(wanted)],
+    ):
+        if len({site.id for site in matches}) == 1:
+            return matches[0]
+    scored = sorted(((fuzz.ratio(wanted, key), site.id) for site, key in keys), reverse=True)
+    if wanted and scored and scored[0][0] >= SITE_NAME_CUTOFF:
+        best = [site_id for score, site_id in scored if score == scored[0][0]]
+        if len(set(best)) == 1:
+            return knowledge.site(best[0])
+    raise UnknownSiteError(name, tuple(site.id for site in knowledge.sites))

@@ -1,34 +1,51 @@
-"""The `mbc` command line: a thin typer shell over `mbc_lookup.api`.
+"""The `mbc` command line: a thin typer shell over `mbc_lookup.api` and the renderers.
 
 Exit codes (the same for every command):
-  0  at least one site matched
+  0  success: at least one site matched (symptoms, batch); the table is valid (validate)
   1  the command ran, but nothing matched
   2  usage error, the knowledge table could not be read or is invalid, or the output could
      not be written
 130  interrupted (Ctrl-C)
+141  the reader of the output went away (`mbc ... | head`), as for any program ended by SIGPIPE
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import stat
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn
 
 import typer
 
 from . import __version__
+from .exit_codes import ERROR as EXIT_ERROR
+from .exit_codes import INTERRUPTED as EXIT_INTERRUPTED
+from .exit_codes import MATCHED as EXIT_MATCHED
+from .exit_codes import NO_MATCH as EXIT_NO_MATCH
+from .exit_codes import PIPE_CLOSED as EXIT_PIPE_CLOSED
 
-EXIT_MATCHED = 0
-EXIT_NO_MATCH = 1
-EXIT_ERROR = 2
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from .model import Knowledge
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 a site matched (validate: the table is valid), 1 nothing matched, "
+    "2 usage, data or output error, 130 interrupted, 141 output pipe closed."
+)
 
 app = typer.Typer(
     name="mbc",
     help=(
         "Which sites of metastatic (stage IV) breast cancer typed symptoms are associated "
         "with. Informational only: never a diagnosis.\n\n"
-        "Exit codes: 0 a site matched, 1 nothing matched, 2 usage or data error."
+        'Start with: mbc symptoms "headache, dizziness"\n\n' + EXIT_CODES_HELP
     ),
     rich_markup_mode=None,  # help text is plain: nothing in it is ever read as markup
     pretty_exceptions_enable=False,
@@ -69,9 +86,42 @@ DataOption = Annotated[
         show_default=False,
     ),
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (schema version 1) and nothing else.")]
+ThresholdOption = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        min=0.0,
+        max=100.0,
+        help="Fuzzy-match cutoff, 0-100: higher is stricter. Default 75.",
+        show_default=False,
+    ),
+]
 
 
-@app.command()
+def _load(data: Path | None) -> Knowledge:
+    from .knowledge import KnowledgeError, load_knowledge
+
+    try:
+        return load_knowledge(data)
+    except KnowledgeError as error:
+        more = len(error.problems) - 1
+        suffix = f" (and {more} more problems; run 'mbc validate' to see them all)" if more > 0 else ""
+        fail(f"{error.problems[0]}{suffix}")
+
+
+def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion for site names: the ids of the table in use."""
+    from .knowledge import KnowledgeError, load_knowledge
+
+    try:
+        knowledge = load_knowledge(ctx.params.get("data") or os.environ.get("MBC_DATA") or None)
+    except KnowledgeError:
+        return []
+    return [site.id for site in knowledge.sites if site.id.startswith(incomplete.casefold())]
+
+
+@app.command(epilog=EXIT_CODES_HELP)
 def symptoms(
     text: Annotated[
         str,
@@ -81,39 +131,25 @@ def symptoms(
             show_default=False,
         ),
     ],
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (schema version 1) and nothing else.")
-    ] = False,
+    json_output: JsonOption = False,
     explain: Annotated[
         bool,
         typer.Option(
             "--explain", help="Also show how each item was read: normalised text, phrase, method, score."
         ),
     ] = False,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            min=0.0,
-            max=100.0,
-            help="Fuzzy-match cutoff, 0-100: higher is stricter. Default 75.",
-            show_default=False,
-        ),
-    ] = None,
+    threshold: ThresholdOption = None,
     data: DataOption = None,
 ) -> None:
     """Show which sites the given symptoms are associated with, and why.
 
+    \b
     Examples:
-
       mbc symptoms "headache, dizziness"
-
       mbc symptoms "yellow skin; itching" --json | jq '.sites[0].site'
-
       echo "cough, wheezing" | mbc symptoms -
     """
     from .api import lookup_items
-    from .knowledge import KnowledgeError, load_knowledge
     from .matching import Matcher
     from .text import split_items
 
@@ -122,12 +158,7 @@ def symptoms(
     items = split_items(text)
     if not items:
         fail('nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness"')
-    try:
-        knowledge = load_knowledge(data)
-    except KnowledgeError as error:
-        more = len(error.problems) - 1
-        suffix = f" (and {more} more problems; run 'mbc validate' to see them all)" if more > 0 else ""
-        fail(f"{error.problems[0]}{suffix}")
+    knowledge = _load(data)
     matcher = Matcher(knowledge) if threshold is None else Matcher(knowledge, cutoff=threshold)
     result = lookup_items(items, matcher)
     if json_output:
@@ -141,20 +172,314 @@ def symptoms(
     raise typer.Exit(EXIT_MATCHED if result.sites else EXIT_NO_MATCH)
 
 
+@app.command(epilog=EXIT_CODES_HELP)
+def batch(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help='A file with one symptom list per line; "-" (the default) reads standard input.',
+            show_default=False,
+        ),
+    ] = "-",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the results to this file instead of standard output."),
+    ] = None,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="At the end, print line counts per site on standard error.")
+    ] = False,
+    threshold: ThresholdOption = None,
+    data: DataOption = None,
+) -> None:
+    """Look up many symptom lists: one list per input line, one JSON result per output line.
+
+    Each output line is the same object as 'mbc symptoms --json' prints, plus "line" (the
+    input line number), in input order (NDJSON). Blank lines are skipped; a line that is not
+    UTF-8 is reported on standard error with its number, and the rest goes on. Memory stays
+    flat whatever the input size. A progress bar is shown on standard error only when it is
+    a terminal and the input is a file. Exit 0 when any line matched a site, 1 when none did.
+
+    \b
+    Examples:
+      mbc batch lists.txt > results.ndjson
+      cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
+      mbc batch lists.txt --output results.ndjson --summary
+    """
+    from .matching import Matcher
+
+    knowledge = _load(data)
+    matcher = Matcher(knowledge) if threshold is None else Matcher(knowledge, cutoff=threshold)
+    source = _open_input(file)
+    sink = _open_output(output)
+    show_progress = file != "-" and sys.stderr.isatty()
+    from .batch_run import BatchRun
+
+    run = BatchRun(matcher, sink, flush_each_line=not _is_regular_file(source))
+    with _interrupts_held_while_writing() as hold:
+        try:
+            if show_progress:
+                with _progress() as progress:
+                    task = progress.add_task("mbc batch", total=os.fstat(source.fileno()).st_size)
+                    run.process(source, hold, lambda done: progress.update(task, completed=done))
+            else:
+                run.process(source, hold)
+        except BrokenPipeError:
+            _pipe_closed()
+        except KeyboardInterrupt:
+            with hold():
+                run.flush()
+            sys.stderr.write("mbc: interrupted; the lines written so far are complete\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    if summary:
+        sys.stderr.write(run.summary_text(knowledge))
+    raise typer.Exit(EXIT_MATCHED if run.matched_lines else EXIT_NO_MATCH)
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def sites(json_output: JsonOption = False, data: DataOption = None) -> None:
+    """List the sites, how many symptoms each has, and the tests used to look for spread there.
+
+    \b
+    Examples:
+      mbc sites
+      mbc sites --json | jq -r '.sites[].site'
+    """
+    knowledge = _load(data)
+    if json_output:
+        from .render_json import dumps, sites_to_dict
+
+        _write(dumps(sites_to_dict(knowledge)) + "\n")
+    else:
+        from .render_browse import render_sites
+        from .render_table import make_console
+
+        render_sites(knowledge, make_console(sys.stdout))
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def site(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help='A site: its id or name in any case ("lymph nodes", "lymph-nodes", "bones"); '
+            "small typos are forgiven.",
+            autocompletion=_complete_site,
+            show_default=False,
+        ),
+    ],
+    all_phrases: Annotated[bool, typer.Option("--all", help="Also list every known phrase.")] = False,
+    json_output: JsonOption = False,
+    data: DataOption = None,
+) -> None:
+    """Show one site: every symptom with its codes, urgent flag and source, its tests, its sources.
+
+    \b
+    Examples:
+      mbc site brain
+      mbc site "lymph nodes" --all
+      mbc site bones --json | jq '.symptoms[] | select(.urgent)'
+    """
+    from .api import UnknownSiteError, find_site
+
+    knowledge = _load(data)
+    try:
+        found = find_site(knowledge, name)
+    except UnknownSiteError as error:
+        fail(str(error))
+    if json_output:
+        from .render_json import dumps, site_to_dict
+
+        _write(dumps(site_to_dict(knowledge, found, phrases=all_phrases)) + "\n")
+    else:
+        from .render_browse import render_site
+        from .render_table import make_console
+
+        render_site(knowledge, found, make_console(sys.stdout), phrases=all_phrases)
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def treatments(json_output: JsonOption = False, data: DataOption = None) -> None:
+    """Show the overview of treatments for metastatic breast cancer from the source article.
+
+    \b
+    Examples:
+      mbc treatments
+      mbc treatments --json | jq -r '.treatments[].name'
+    """
+    knowledge = _load(data)
+    if json_output:
+        from .render_json import dumps, treatments_to_dict
+
+        _write(dumps(treatments_to_dict(knowledge)) + "\n")
+    else:
+        from .render_browse import render_treatments
+        from .render_table import make_console
+
+        render_treatments(knowledge, make_console(sys.stdout))
+
+
+@app.command(epilog="Exit codes: 0 the table is valid, 2 it has problems or cannot be read.")
+def validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The knowledge table to check. Default: --data / MBC_DATA, else the shipped table.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOption = False,
+    data: DataOption = None,
+) -> None:
+    """Check a knowledge table and report every problem, each with file, line and message.
+
+    \b
+    Examples:
+      mbc validate my-table.yaml
+      MBC_DATA=my-table.yaml mbc validate --json | jq '.problems[].message'
+    """
+    from .knowledge import KnowledgeError, Problem, default_path, load_knowledge
+
+    target = path or data or default_path()
+    knowledge: Knowledge | None = None
+    problems: list[Problem] = []
+    sha256: str | None = None
+    try:
+        knowledge = load_knowledge(target)
+        sha256 = knowledge.sha256
+    except KnowledgeError as error:
+        problems, sha256 = error.problems, error.sha256
+    rows = [(problem.path, problem.line, problem.message) for problem in problems]
+    if json_output:
+        from .render_json import dumps, validation_to_dict
+
+        _write(dumps(validation_to_dict(str(target), knowledge, rows, sha256)) + "\n")
+    else:
+        from .text import visible
+
+        lines = [visible(str(problem)) for problem in problems]
+        if knowledge is not None:
+            counts = f"{len(knowledge.sites)} sites, {len(knowledge.symptoms)} symptoms"
+            lines.append(f"{visible(str(target))}: valid ({counts}, version {knowledge.knowledge_version})")
+        else:
+            count = len(problems)
+            lines.append(f"{visible(str(target))}: {count} problem{'s' if count != 1 else ''} found")
+        _write("\n".join(lines) + "\n")
+    raise typer.Exit(EXIT_MATCHED if knowledge is not None else EXIT_ERROR)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) that every JSON output of mbc follows.
+
+    \b
+    Examples:
+      mbc schema > mbc-schema.json
+      mbc symptoms headache --json | check-jsonschema --schemafile mbc-schema.json -
+    """
+    from importlib import resources
+
+    _write(resources.files("mbc_lookup").joinpath("schema.json").read_text(encoding="utf-8"))
+
+
 def _read_stdin() -> str:
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
-    return data.decode("utf-8", errors="replace")
+    """Standard input as text; a line that is not UTF-8 is reported and left out."""
+    from .batch import read_batch
+
+    texts = []
+    for line in read_batch(sys.stdin.buffer):
+        if line.text is None:
+            sys.stderr.write(f"mbc: warning: standard input line {line.line}: {line.problem}; skipped\n")
+        else:
+            texts.append(line.text)
+    return "\n".join(texts)
+
+
+def _open_input(file: str) -> BinaryIO:
+    if file == "-":
+        return sys.stdin.buffer
+    try:
+        if Path(file).is_dir():
+            fail(f"{file}: is a directory, not a file of symptom lists")
+        return open(file, "rb")  # closed when the process ends
+    except FileNotFoundError:
+        fail(f"{file}: no such file")
+    except OSError as error:
+        fail(f"{file}: cannot read: {error.strerror or error}")
+
+
+def _open_output(output: Path | None) -> BinaryIO:
+    if output is None:
+        return sys.stdout.buffer
+    try:
+        return open(output, "wb")  # closed when the process ends
+    except OSError as error:
+        fail(f"{output}: cannot write: {error.strerror or error}")
+
+
+def _is_regular_file(stream: BinaryIO) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _progress() -> Progress:
+    """A bar on standard error; it disappears when the run ends."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+    return Progress(BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console, transient=True)
+
+
+def _pipe_closed() -> NoReturn:
+    """The reader went away ("mbc batch big.txt | head"): end quietly."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(EXIT_PIPE_CLOSED)
+
+
+@contextmanager
+def _interrupts_held_while_writing() -> Iterator[Callable[[], AbstractContextManager[None]]]:
+    """Ctrl-C while output is being written waits until the write is done, so the output never
+    ends in half a line; at any other moment it interrupts at once."""
+    state = {"holding": False, "pending": False}
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if state["holding"]:
+            state["pending"] = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def hold() -> Iterator[None]:
+        state["holding"] = True
+        try:
+            yield
+        finally:
+            state["holding"] = False
+        if state["pending"]:
+            state["pending"] = False
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield hold
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _write(text: str) -> None:
     """Machine output: always UTF-8, whatever the locale."""
     stream = getattr(sys.stdout, "buffer", None)
-    if stream is not None:
-        stream.write(text.encode("utf-8"))
-        stream.flush()
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    try:
+        if stream is not None:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _pipe_closed()
 
 
 def main() -> None:
@@ -163,7 +488,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # during start-up, before typer's own handler is in place
         sys.stderr.write("mbc: interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OSError as error:  # stdout that cannot be written, e.g. "> /dev/full"
         # Point stdout at devnull so the interpreter's final flush cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -52,9 +52,10 @@ class Problem:
 class KnowledgeError(Exception):
     """The knowledge table could not be read or is not valid; `problems` lists why."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], sha256: str | None = None) -> None:
         super().__init__(str(problems[0]) if problems else "invalid knowledge table")
         self.problems = problems
+        self.sha256 = sha256  # of the file's bytes, when it could be read
 
 
 def default_path() -> Path:
@@ -162,6 +163,8 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         self.seen: dict[str, dict[str, int]] = {}
+        # Lines of things checked after the tables are built (references, phrase clashes).
+        self.lines: dict[tuple[str, ...], int] = {}
 
     def add(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -278,6 +281,22 @@ def _read_codes(check: _Checker, value: Any, where: str, line: int) -> Codes | N
     return Codes(hpo=hpo, hpo_label=label, snomed=snomed, umls=umls)
 
 
+def _remember_phrases(check: _Checker, item: _Map, key: str, owner: str, where: str) -> None:
+    """Record each phrase's line, and report a phrase written twice in one list."""
+    value = item.get(key)
+    if not isinstance(value, _Seq):
+        return
+    seen: dict[str, int] = {}
+    for phrase, line in zip(value, value.item_lines, strict=True):
+        if not isinstance(phrase, str):
+            continue
+        folded = " ".join(phrase.casefold().split())
+        if folded in seen:
+            check.add(line, f"{where}: duplicate phrase {phrase!r} (first on line {seen[folded]})")
+        seen.setdefault(folded, line)
+        check.lines.setdefault(("phrase", owner, phrase.strip()), line)
+
+
 def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Symptom | None:
     where = f"symptom in site {site_id!r}"
     keys = {"id", "name", "phrases", "urgent", "advice", "advice_source", "source", "codes", "also_sites"}
@@ -289,10 +308,17 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
     if symptom_id is not None:
         where = f"symptom {symptom_id!r}"
         check.unique("symptom id", symptom_id, check.line_of(item, "id"))
+        check.lines.setdefault(("symptom", symptom_id), check.line_of(item, "id"))
+        for key in ("source", "advice_source"):
+            check.lines[(key, symptom_id)] = check.line_of(item, key)
         if not SYMPTOM_ID.fullmatch(symptom_id) or not symptom_id.startswith(site_id + "."):
             check.add(check.line_of(item, "id"), f"{where}: the id must look like '{site_id}.name'")
     name = check.text(item, "name", where)
     phrases = check.texts(item, "phrases", where)
+    if symptom_id is not None:
+        if name is not None:
+            check.lines[("phrase", symptom_id, name)] = check.line_of(item, "name")
+        _remember_phrases(check, item, "phrases", symptom_id, where)
     urgent = check.flag(item, "urgent", where)
     advice = check.text(item, "advice", where, nullable=True)
     advice_source = check.text(item, "advice_source", where, nullable=True)
@@ -310,6 +336,8 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
             check.add(link_line, f"{link_where}: the symptom is already listed under {site_id!r}")
         elif linked_site and linked_source:
             links.append(SiteLink(linked_site, linked_source))
+            if symptom_id is not None:
+                check.lines[("link", symptom_id, linked_site)] = link_line
     if urgent and (advice is None or advice_source is None):
         check.add(item.line, f"{where}: an urgent symptom needs 'advice' and 'advice_source'")
     if symptom_id is None or name is None or source is None or codes is None:
@@ -353,6 +381,7 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
         source = check.text(test, "source", test_where)
         if test_name and description and source:
             tests.append(DiagnosticTest(test_name, description, source))
+            check.lines[("test", site_id, test_name)] = check.line_of(test, "source")
     symptoms = [
         symptom
         for _, symptom_value, symptom_line in check.items(item, "symptoms", where)
@@ -402,6 +431,7 @@ def _read_treatments(check: _Checker, top: _Map) -> tuple[str, tuple[Treatment, 
             check.unique("treatment id", fields[0], check.line_of(item, "id"))
         if all(fields):
             treatments.append(Treatment(*(field or "" for field in fields)))
+            check.lines[("treatment", fields[0] or "")] = check.line_of(item, "source")
     return summary, tuple(treatments)
 
 
@@ -409,22 +439,25 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
     source_ids = {source.id for source in knowledge.sources}
     site_ids = {site.id for site in knowledge.sites}
 
-    def known(source_id: str | None, what: str) -> None:
+    def known(source_id: str | None, what: str, where: tuple[str, ...]) -> None:
         if source_id is not None and source_id not in source_ids:
-            check.add(None, f"{what} names unknown source {source_id!r}")
+            check.add(check.lines.get(where), f"{what} names unknown source {source_id!r}")
 
     for treatment in knowledge.treatments:
-        known(treatment.source, f"treatment {treatment.id!r}")
+        known(treatment.source, f"treatment {treatment.id!r}", ("treatment", treatment.id))
     for site in knowledge.sites:
         for test in site.tests:
-            known(test.source, f"test {test.name!r} of site {site.id!r}")
+            known(test.source, f"test {test.name!r} of site {site.id!r}", ("test", site.id, test.name))
         for symptom in site.symptoms:
-            known(symptom.source, f"symptom {symptom.id!r}")
+            known(symptom.source, f"symptom {symptom.id!r}", ("source", symptom.id))
             for link in symptom.also_sites:
-                known(link.source, f"the link of symptom {symptom.id!r} to {link.site!r}")
+                where = ("link", symptom.id, link.site)
+                known(link.source, f"the link of symptom {symptom.id!r} to {link.site!r}", where)
                 if link.site not in site_ids:
-                    check.add(None, f"symptom {symptom.id!r} names unknown site {link.site!r}")
-            known(symptom.advice_source, f"the advice of symptom {symptom.id!r}")
+                    message = f"symptom {symptom.id!r} names unknown site {link.site!r}"
+                    check.add(check.lines.get(where), message)
+            advice = ("advice_source", symptom.id)
+            known(symptom.advice_source, f"the advice of symptom {symptom.id!r}", advice)
     if not knowledge.sites:
         check.add(None, "the table has no sites")
 
@@ -435,17 +468,19 @@ def _check_phrases(check: _Checker, knowledge: Knowledge) -> None:
     owner: dict[frozenset[str], str] = {}
     for symptom in knowledge.symptoms:
         for phrase in (symptom.name, *symptom.phrases):
+            line = check.lines.get(("phrase", symptom.id, phrase))
             key = normalizer.content_set(phrase)
             if not key - normalizer.negation_cues:
-                check.add(None, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
+                check.add(line, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
                 continue
             other = owner.setdefault(key, symptom.id)
             if other != symptom.id:
-                check.add(None, f"phrase {phrase!r} of {symptom.id!r} is also a phrase of {other!r}")
+                check.add(line, f"phrase {phrase!r} of {symptom.id!r} is also a phrase of {other!r}")
     for phrase in knowledge.unrelated:
         key = normalizer.content_set(phrase)
         if key in owner:
-            check.add(None, f"unrelated phrase {phrase!r} is also a phrase of {owner[key]!r}")
+            line = check.lines.get(("phrase", "", phrase))
+            check.add(line, f"unrelated phrase {phrase!r} is also a phrase of {owner[key]!r}")
 
 
 def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
@@ -473,6 +508,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     summary, treatments = _read_treatments(check, top)
     language = _read_language(check, top)
     unrelated = check.texts(top, "unrelated", "table")
+    _remember_phrases(check, top, "unrelated", "", "unrelated")
     sites = tuple(
         site
         for _, value, line in check.items(top, "sites", "table")
@@ -521,6 +557,10 @@ def load_knowledge(path: str | Path | None = None) -> Knowledge:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise KnowledgeError([Problem(name, line, "not UTF-8 text")]) from None
+    sha256 = hashlib.sha256(raw).hexdigest()
     if "\x00" in text:
-        raise KnowledgeError([Problem(name, None, "contains NUL bytes; not a text file")])
-    return parse_knowledge(text, name, hashlib.sha256(raw).hexdigest())
+        raise KnowledgeError([Problem(name, None, "contains NUL bytes; not a text file")], sha256)
+    try:
+        return parse_knowledge(text, name, sha256)
+    except KnowledgeError as error:
+        raise KnowledgeError(error.problems, sha256) from None

@@ -173,3 +173,13 @@ class LookupResult:
     sites: tuple[SiteResult, ...]
     urgent: tuple[UrgentFinding, ...]
     fuzzy_cutoff: float
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """One line of batch input: its text, or why it could not be read."""
+
+    line: int  # 1-based line number in the input
+    text: str | None  # the decoded line, without its line ending; None when unreadable
+    problem: str | None  # why the line was skipped, e.g. "not valid UTF-8"
+    size: int  # bytes the line took in the input, line ending included

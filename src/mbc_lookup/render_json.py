@@ -1,4 +1,9 @@
-"""The JSON document for one lookup (schema version 1). Plain `json`: no rich on this path."""
+"""The JSON documents `mbc` prints (schema version 1, published in `schema.json`).
+
+Every document starts with the same header (schema and tool versions, the knowledge table's
+version and sha256) and a `kind`: "lookup" (`symptoms`, and each line of `batch`, which adds
+"line"), "sites", "site", "treatments" or "validation". Plain `json`: no rich on this path.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import re
 from typing import Any
 
 from . import __version__
-from .model import Knowledge, LookupResult, Match, Source
+from .model import DiagnosticTest, Knowledge, LookupResult, Match, Site, Source, Symptom
 
 SCHEMA_VERSION = 1
 # json.dumps(ensure_ascii=False) leaves DEL, C1 controls and bidi overrides raw; escape them so
@@ -21,9 +26,13 @@ def _source(source: Source | None) -> dict[str, Any] | None:
     return {"id": source.id, "publisher": source.publisher, "title": source.title, "url": source.url}
 
 
+def _codes(symptom: Symptom) -> dict[str, Any]:
+    codes = symptom.codes
+    return {"hpo": codes.hpo, "hpo_label": codes.hpo_label, "snomed": codes.snomed, "umls": codes.umls}
+
+
 def _match(match: Match, cutoff: float) -> dict[str, Any]:
     symptom = match.symptom
-    codes = symptom.codes
     return {
         "site": symptom.site,
         "sites": list(symptom.sites),
@@ -36,21 +45,27 @@ def _match(match: Match, cutoff: float) -> dict[str, Any]:
         "cutoff": cutoff,
         "urgent": symptom.urgent,
         "source": symptom.source,
-        "codes": {
-            "hpo": codes.hpo,
-            "hpo_label": codes.hpo_label,
-            "snomed": codes.snomed,
-            "umls": codes.umls,
-        },
+        "codes": _codes(symptom),
     }
 
 
-def result_to_dict(result: LookupResult, knowledge: Knowledge) -> dict[str, Any]:
+def header(kind: str, knowledge: Knowledge | None) -> dict[str, Any]:
+    """The fields every document starts with."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
-        "knowledge_version": knowledge.knowledge_version,
-        "knowledge_sha256": knowledge.sha256,
+        "kind": kind,
+        "knowledge_version": knowledge.knowledge_version if knowledge else None,
+        "knowledge_sha256": knowledge.sha256 if knowledge else None,
+    }
+
+
+def result_to_dict(result: LookupResult, knowledge: Knowledge, line: int | None = None) -> dict[str, Any]:
+    """The lookup document; batch output adds the input `line` number."""
+    document = header("lookup", knowledge)
+    if line is not None:
+        document["line"] = line
+    return document | {
         "disclaimer": knowledge.disclaimer,
         "fuzzy_cutoff": result.fuzzy_cutoff,
         "inputs": [
@@ -84,6 +99,95 @@ def result_to_dict(result: LookupResult, knowledge: Knowledge) -> dict[str, Any]
             }
             for finding in result.urgent
         ],
+    }
+
+
+def _test(test: DiagnosticTest) -> dict[str, Any]:
+    return {"name": test.name, "description": test.description, "source": test.source}
+
+
+def sites_to_dict(knowledge: Knowledge) -> dict[str, Any]:
+    return header("sites", knowledge) | {
+        "disclaimer": knowledge.disclaimer,
+        "sites": [
+            {
+                "site": site.id,
+                "name": site.name,
+                "symptom_count": len(site.symptoms),
+                "urgent_count": sum(symptom.urgent for symptom in site.symptoms),
+                "symptoms": [symptom.id for symptom in site.symptoms],
+                "tests": [_test(test) for test in site.tests],
+            }
+            for site in knowledge.sites
+        ],
+    }
+
+
+def site_sources(knowledge: Knowledge, site: Site) -> list[Source]:
+    """The sources a site's rows, links, advice and tests cite, in table order."""
+    used = {test.source for test in site.tests}
+    for symptom in site.symptoms:
+        used.update(link.source for link in symptom.also_sites)
+        used.update(filter(None, (symptom.source, symptom.advice_source)))
+    return [source for source in knowledge.sources if source.id in used]
+
+
+def site_to_dict(knowledge: Knowledge, site: Site, phrases: bool = False) -> dict[str, Any]:
+    """One site in full; `phrases` adds every known phrase of each symptom."""
+    symptoms = []
+    for symptom in site.symptoms:
+        entry: dict[str, Any] = {
+            "symptom_id": symptom.id,
+            "symptom": symptom.name,
+            "sites": list(symptom.sites),
+            "non_specific": symptom.non_specific,
+            "urgent": symptom.urgent,
+            "advice": symptom.advice,
+            "advice_source": symptom.advice_source,
+            "source": symptom.source,
+            "also_sites": [{"site": link.site, "source": link.source} for link in symptom.also_sites],
+            "codes": _codes(symptom),
+        }
+        if phrases:
+            entry["phrases"] = list(symptom.phrases)
+        symptoms.append(entry)
+    return header("site", knowledge) | {
+        "disclaimer": knowledge.disclaimer,
+        "site": site.id,
+        "name": site.name,
+        "symptoms": symptoms,
+        "tests": [_test(test) for test in site.tests],
+        "sources": [_source(source) for source in site_sources(knowledge, site)],
+    }
+
+
+def treatments_to_dict(knowledge: Knowledge) -> dict[str, Any]:
+    return header("treatments", knowledge) | {
+        "disclaimer": knowledge.disclaimer,
+        "summary": knowledge.treatment_summary,
+        "treatments": [
+            {
+                "id": treatment.id,
+                "name": treatment.name,
+                "description": treatment.description,
+                "source": _source(knowledge.source(treatment.source)),
+            }
+            for treatment in knowledge.treatments
+        ],
+    }
+
+
+def validation_to_dict(
+    path: str, knowledge: Knowledge | None, problems: list[tuple[str, int | None, str]], sha256: str | None
+) -> dict[str, Any]:
+    document = header("validation", knowledge)
+    document["knowledge_sha256"] = sha256
+    return document | {
+        "path": path,
+        "valid": not problems,
+        "problems": [{"path": where, "line": line, "message": message} for where, line, message in problems],
+        "site_count": len(knowledge.sites) if knowledge else 0,
+        "symptom_count": len(knowledge.symptoms) if knowledge else 0,
     }
 
 

@@ -8,7 +8,7 @@ terminal. Imported only on the terminal path: the JSON path never loads rich.
 from __future__ import annotations
 
 import os
-import re
+import sys
 from typing import TextIO
 
 from rich import box
@@ -17,22 +17,23 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from . import exit_codes
 from .model import InputResult, Knowledge, LookupResult, Match
+from .text import visible
 
-_UNSAFE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
-
-def visible(text: str) -> str:
-    """User text with control and direction-changing characters shown as escapes."""
-    return _UNSAFE.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
-    )
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """The reader went away ("mbc ... | head"): end quietly with the documented code."""
+        self.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(exit_codes.PIPE_CLOSED)
 
 
 def make_console(file: TextIO) -> Console:
     """Colour only on a terminal and never when NO_COLOR is set; no markup, emoji or guessing."""
     no_color = bool(os.environ.get("NO_COLOR"))
-    return Console(
+    return _Console(
         file=file,
         markup=False,
         emoji=False,

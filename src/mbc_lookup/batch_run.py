@@ -1,0 +1,106 @@
+"""One `mbc batch` run: read lines, look each up, write one JSON line per input line.
+
+Repeated lines are common in real batches (the same few symptom lists again and again), so
+each distinct line's rendered result is kept in a bounded cache; memory stays flat whatever
+the input size. Output is written in whole lines only, inside `hold()`, so an interruption
+can never leave half a line behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import BinaryIO
+
+from .api import lookup_items
+from .batch import read_batch
+from .matching import Matcher
+from .model import Knowledge
+from .render_json import dumps, header, result_to_dict
+from .text import split_items, visible
+
+CACHE_LIMIT = 20_000  # distinct lines kept rendered; the cache is emptied when it is full
+CHUNK_LINES = 512  # lines written per write when the input is a file
+
+
+class BatchRun:
+    def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool) -> None:
+        self.matcher = matcher
+        self.knowledge: Knowledge = matcher.knowledge
+        self.sink = sink
+        self.chunk = 1 if flush_each_line else CHUNK_LINES
+        self.pending: list[bytes] = []
+        # Every line's JSON starts with the same header; "line" goes right after it.
+        self.prefix = dumps(header("lookup", self.knowledge))[:-1].encode("utf-8")
+        self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
+        self.looked_up = 0
+        self.skipped = 0
+        self.matched_lines = 0
+        self.urgent_lines = 0
+        self.site_lines: dict[str, int] = {}
+
+    def render(self, text: str) -> tuple[bytes, tuple[str, ...], bool]:
+        """The line's JSON after the header, the sites it matched, whether anything is urgent."""
+        cached = self.cache.get(text)
+        if cached is None:
+            result = lookup_items(split_items(text), self.matcher)
+            body = dumps(result_to_dict(result, self.knowledge)).encode("utf-8")[len(self.prefix) :]
+            cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[text] = cached
+        return cached
+
+    def process(
+        self,
+        source: BinaryIO,
+        hold: Callable[[], AbstractContextManager[None]],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Run over every line of `source`; `on_progress` is told the bytes read so far."""
+        done = 0
+        for line in read_batch(source):
+            done += line.size
+            if line.text is None:
+                self.skipped += 1
+                with hold():
+                    self.flush()
+                    sys.stderr.write(f"mbc: warning: line {line.line}: {line.problem}; skipped\n")
+                continue
+            body, sites, urgent = self.render(line.text)
+            self.looked_up += 1
+            if sites:
+                self.matched_lines += 1
+                for site_id in sites:
+                    self.site_lines[site_id] = self.site_lines.get(site_id, 0) + 1
+            self.urgent_lines += urgent
+            self.pending.append(b'%s,"line":%d%s\n' % (self.prefix, line.line, body))
+            if len(self.pending) >= self.chunk:
+                with hold():
+                    self.flush()
+            if on_progress is not None and line.line % 1000 == 0:
+                on_progress(done)
+        with hold():
+            self.flush()
+        if on_progress is not None:
+            on_progress(done)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.sink.write(b"".join(self.pending))
+            self.pending.clear()
+        self.sink.flush()
+
+    def summary_text(self, knowledge: Knowledge) -> str:
+        names = {site.id: visible(site.name) for site in knowledge.sites}
+        width = max([len(name) for name in names.values()] + [len("no site")])
+        lines = [
+            f"mbc batch: {self.looked_up} lines looked up, {self.skipped} skipped as unreadable",
+            "lines associated with each site (a line can count toward several):",
+        ]
+        for site in knowledge.sites:
+            lines.append(f"  {names[site.id]:<{width}}  {self.site_lines.get(site.id, 0)}")
+        lines.append(f"  {'no site':<{width}}  {self.looked_up - self.matched_lines}")
+        lines.append(f"lines with an urgent finding: {self.urgent_lines}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,135 @@
+"""Terminal views of what the tool knows: the sites, one site in full, the treatments.
+
+Table text comes from the knowledge table (possibly a user's own `--data` file), so it goes
+into `rich.text.Text` objects made visible like user input, never into markup.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .model import Knowledge, Site, Source
+from .render_json import site_sources
+from .text import visible
+
+
+def _text(value: str | None, style: str = "") -> Text:
+    return Text(visible(value or ""), style=style)
+
+
+def _disclaimer(knowledge: Knowledge) -> Panel:
+    return Panel(_text(knowledge.disclaimer), title="Information only", border_style="blue")
+
+
+def _source_line(source: Source) -> Text:
+    line = _text(f"[{source.id}] {source.publisher}: {source.title}")
+    if source.url:
+        line.append(" ")
+        line.append(_text(source.url, style="dim"))
+    return line
+
+
+def render_sites(knowledge: Knowledge, console: Console) -> None:
+    table = Table(
+        title="Sites metastatic breast cancer commonly spreads to",
+        caption="'mbc site NAME' shows every symptom of one site, with its codes and sources.",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("Site", style="bold")
+    table.add_column("Id")
+    table.add_column("Symptoms", justify="right")
+    table.add_column("Urgent", justify="right")
+    table.add_column("Tests used to look for spread there")
+    for site in knowledge.sites:
+        table.add_row(
+            _text(site.name),
+            _text(site.id),
+            Text(str(len(site.symptoms))),
+            Text(str(sum(symptom.urgent for symptom in site.symptoms))),
+            _text("; ".join(test.name for test in site.tests)),
+        )
+    console.print(table)
+    console.print(_disclaimer(knowledge))
+
+
+def render_site(knowledge: Knowledge, site: Site, console: Console, phrases: bool = False) -> None:
+    table = Table(
+        title=f"{visible(site.name)} (id: {visible(site.id)}): symptoms associated with spread there",
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+    )
+    table.add_column("Symptom", style="bold")
+    table.add_column("Urgent")
+    table.add_column("HPO")
+    table.add_column("SNOMED CT")
+    table.add_column("UMLS")
+    table.add_column("Also associated with")
+    table.add_column("Source")
+    for symptom in site.symptoms:
+        codes = symptom.codes
+        row = [
+            _text(symptom.name),
+            Text("yes", style="bold red") if symptom.urgent else Text("no"),
+            _text(f"{codes.hpo} {codes.hpo_label}"),
+            _text(codes.snomed or "-"),
+            _text(codes.umls or "-"),
+            _text(", ".join(link.site for link in symptom.also_sites) or "-"),
+            _text(symptom.source),
+        ]
+        table.add_row(*row)
+    console.print(table)
+    if phrases:
+        known = Text()
+        for symptom in site.symptoms:
+            known.append(_text(symptom.name, style="bold"))
+            known.append(_text(": " + ", ".join(symptom.phrases)))
+            known.append("\n")
+        console.print(Text("Known phrases (what mbc symptoms recognises)", style="bold"))
+        console.print(known)
+
+    urgent = [symptom for symptom in site.symptoms if symptom.urgent]
+    if urgent:
+        advice = Text()
+        for index, symptom in enumerate(urgent):
+            if index:
+                advice.append("\n")
+            advice.append(_text(symptom.name, style="bold"))
+            advice.append(_text(f" [{symptom.advice_source}]", style="dim"))
+            advice.append("\n")
+            advice.append(_text(symptom.advice))
+        title = "Needs prompt medical attention"
+        console.print(Panel(advice, title=title, border_style="red", box=box.HEAVY))
+
+    tests = Table(title="Tests used to look for spread here", box=box.SIMPLE, title_justify="left")
+    tests.add_column("Test", style="bold")
+    tests.add_column("What it is")
+    tests.add_column("Source")
+    for test in site.tests:
+        tests.add_row(_text(test.name), _text(test.description), _text(test.source))
+    console.print(tests)
+
+    console.print(Text("Sources", style="bold"))
+    console.print(Group(*(_source_line(source) for source in site_sources(knowledge, site))))
+    console.print()
+    console.print(_disclaimer(knowledge))
+
+
+def render_treatments(knowledge: Knowledge, console: Console) -> None:
+    console.print(_text(knowledge.treatment_summary))
+    table = Table(title="Treatments", box=box.SIMPLE_HEAVY, title_justify="left")
+    table.add_column("Treatment", style="bold")
+    table.add_column("What it is")
+    table.add_column("Source")
+    for treatment in knowledge.treatments:
+        table.add_row(_text(treatment.name), _text(treatment.description), _text(treatment.source))
+    console.print(table)
+    used = {treatment.source for treatment in knowledge.treatments}
+    console.print(Group(*(_source_line(source) for source in knowledge.sources if source.id in used)))
+    console.print()
+    console.print(_disclaimer(knowledge))

@@ -171,6 +171,40 @@ def test_ctrl_c_during_batch_leaves_only_complete_lines(tmp_path: Path) -> None:
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130 and stdout == b""
     assert stderr.decode().splitlines() == ["mbc: interrupted; the lines written so far are complete"]
-    written = parse_ndjson(out.read_bytes())
+    written = parse_ndjson(out.read_bytes(), check_every=1000)
     assert 0 < len(written) < 400_000
     assert [d["line"] for d in written] == list(range(1, len(written) + 1))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs a pseudo-terminal")
+def test_batch_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import threading
+
+    lists = _lists_file(tmp_path / "lists.txt", 10_000)
+    controller, terminal = pty.openpty()
+    seen: list[bytes] = []
+
+    def drain() -> None:  # keep reading the terminal so the bar never blocks on a full buffer
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", str(lists)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=terminal, env={**_env(), "TERM": "xterm"},
+    )  # fmt: skip
+    os.close(terminal)
+    stdout, _ = process.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"%" in b"".join(seen)  # the bar's percentage was drawn on the terminal
+    assert len(parse_ndjson(stdout, check_every=1000)) == 10_000  # and stdout holds only the results

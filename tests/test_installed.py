@@ -208,3 +208,22 @@ def test_batch_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert b"%" in b"".join(seen)  # the bar's percentage was drawn on the terminal
     assert len(parse_ndjson(stdout, check_every=1000)) == 10_000  # and stdout holds only the results
+
+
+def test_every_command_runs_from_the_installed_entry_point(tmp_path: Path) -> None:
+    runs = {
+        ("sites", "--json"): 0, ("site", "lymph-nodes", "--json"): 0, ("treatments", "--json"): 0,
+        ("validate", "--json"): 0, ("site", "kidney"): 2, ("symptoms", "toothache", "--json"): 1,
+    }  # fmt: skip
+    mbc = _mbc_script()
+    for args, code in runs.items():
+        done = subprocess.run([mbc, *args], cwd=tmp_path, capture_output=True, env=_env(), timeout=60)
+        assert done.returncode == code, (args, done.stderr)
+        if "--json" in args:
+            parse_document(done.stdout)
+        else:
+            assert done.stderr.decode().startswith("mbc: error: no site called 'kidney'")
+    completion = subprocess.run(
+        [mbc, "--show-completion", "bash"], cwd=tmp_path, capture_output=True, env=_env(), timeout=60
+    )  # fmt: skip
+    assert completion.returncode == 0 and b"_MBC_COMPLETE=complete_bash" in completion.stdout

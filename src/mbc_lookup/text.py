@@ -26,9 +26,23 @@ UNSAFE_FOR_TERMINAL = re.compile(
 MAX_ITEM_CHARS = 500  # longer items are cut: no symptom phrase is anywhere near this long
 
 
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """Text that can be written as UTF-8. Undecodable bytes in a command-line argument reach
+    Python as lone surrogates; they become U+FFFD like any other invalid UTF-8."""
+    if not SURROGATES.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return SURROGATES.sub("\ufffd", text)
+
+
 def split_items(text: str) -> list[str]:
     """Split user text into trimmed, non-empty items, in order."""
-    return [item.strip() for item in ITEM_SEPARATORS.split(text) if item.strip()]
+    return [item.strip() for item in ITEM_SEPARATORS.split(without_surrogates(text)) if item.strip()]
 
 
 def visible(text: str) -> str:

@@ -1,0 +1,250 @@
+"""Never crash, never mislead: odd and hostile input, broken tables, the real process.
+
+Each case ends in a clear result or one clear error line, with exit 0, 1 or 2 and no
+traceback; typed text never styles or steers the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from helpers import parse_document, parse_ndjson
+from mbc_lookup.cli import app
+from mbc_lookup.knowledge import KnowledgeError, load_knowledge
+
+Mbc = Callable[..., Result]
+
+
+FULL_WIDTH_HEADACHE = "".join(chr(0xFF00 + ord(ch) - 0x20) for ch in "headache")
+
+
+def _no_traceback(result: Result) -> None:
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+# --- what a person can type or pipe ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", ",,;;", "   ", " , ;\n;, "])
+def test_nothing_to_look_up_is_one_error_line(mbc: Mbc, text: str) -> None:
+    for args in (("symptoms", text), ("symptoms", text, "--json")):
+        result = mbc(*args)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr.startswith("mbc: error: nothing to look up") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a", "x" * 100_000, "headache\x00cough", "headache \U0001f915, \U0001f600", "כאב ראש",
+        "e\u0301\u0301\u0301dema", FULL_WIDTH_HEADACHE, "головная боль, headache", "\u202eehcadaeh",
+        "\ufeffheadache", "\U0010ffff", "\ud800", "head\udcffache",
+    ],
+)  # fmt: skip
+def test_odd_text_gives_a_result_never_a_crash(mbc: Mbc, text: str) -> None:
+    table = mbc("symptoms", text)
+    _no_traceback(table)
+    assert table.exit_code in (0, 1)
+    assert "not a diagnosis" in table.stdout
+    as_json = mbc("symptoms", text, "--json")
+    assert as_json.exit_code == table.exit_code
+    document = parse_document(as_json.stdout)
+    assert document["inputs"]
+
+
+def test_full_width_letters_and_emoji_still_match(mbc: Mbc) -> None:
+    document = parse_document(
+        mbc(
+            "symptoms", "\uff48\uff45\uff41\uff44\uff41\uff43\uff48\uff45, coughing \U0001f637", "--json"
+        ).stdout
+    )
+    assert [s["site"] for s in document["sites"]] == ["brain", "lungs"]
+
+
+def test_a_100000_character_argument_is_answered(mbc: Mbc) -> None:
+    text = "headache " + "very " * 20_000
+    result = mbc("symptoms", text, "--json")
+    assert result.exit_code == 0
+    assert parse_document(result.stdout)["inputs"][0]["text"] == text.strip()
+
+
+def test_ten_thousand_items_on_stdin(mbc: Mbc) -> None:
+    items = ", ".join(
+        ["headache", "yellow eyes", "xyzzy", "no cough"][i % 4] + f" {i}" for i in range(10_000)
+    )
+    result = mbc("symptoms", "-", "--json", input=items)
+    assert result.exit_code == 0
+    document = parse_document(result.stdout)
+    assert len(document["inputs"]) == 10_000
+    assert [s["site"] for s in document["sites"]] == ["brain", "liver"]
+
+
+def test_invalid_utf8_on_stdin_is_reported_by_line_and_the_rest_used(mbc: Mbc) -> None:
+    result = mbc("symptoms", "-", "--json", input=b"headache\n\xc3\x28 broken\ncough\n")
+    assert result.exit_code == 0
+    assert result.stderr == "mbc: warning: standard input line 2: not valid UTF-8 at byte 1; skipped\n"
+    assert [i["text"] for i in parse_document(result.stdout)["inputs"]] == ["headache", "cough"]
+
+
+def test_batch_survives_hostile_lines(mbc: Mbc) -> None:
+    lines = [b"headache", b"\x00\x00", b"[bold red]x[/]", b"\x1b[2J\x1b]0;title\x07", b"\xff", b"x" * 200_000]
+    result = mbc("batch", input=b"\n".join(lines) + b"\n")
+    assert result.exit_code == 0
+    documents = parse_ndjson(result.stdout)
+    assert [d["line"] for d in documents] == [1, 2, 3, 4, 6]
+    assert "\x1b" not in result.stdout
+    assert result.stderr == "mbc: warning: line 5: not valid UTF-8 at byte 1; skipped\n"
+
+
+@pytest.mark.parametrize(
+    "markup", ["[bold red]x[/]", "[/]", "[link=https://example.com]click[/link]", "[/bold"]
+)
+def test_markup_is_shown_literally_everywhere(mbc: Mbc, markup: str) -> None:
+    result = mbc("symptoms", f"headache, {markup}", "--explain")
+    assert result.exit_code == 0
+    assert result.stdout.count(markup) >= 2  # the unmatched list and the explain table
+    assert "\x1b]8;" not in result.stdout  # no hyperlink escape
+    site = mbc("site", markup)
+    assert site.exit_code == 2 and markup in site.stderr
+
+
+def test_ansi_and_control_codes_are_escaped_in_the_table_and_json(mbc: Mbc) -> None:
+    hostile = "headache \x1b[31mred\x1b[0m, \x1b]0;pwned\x07, \x9b2J, \u202eevil, \x08\x08back"
+    table = mbc("symptoms", hostile, "--explain").stdout
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\x08"):
+        assert raw not in table
+    assert "\\x1b[31mred" in table and "\\u202eevil" in table
+    raw_json = mbc("symptoms", hostile, "--json").stdout
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\x08"):
+        assert raw not in raw_json
+    assert parse_document(raw_json)["inputs"][0]["text"] == "headache \x1b[31mred\x1b[0m"
+
+
+def test_typer_pretty_exceptions_are_off() -> None:
+    assert app.pretty_exceptions_enable is False
+    assert app.pretty_exceptions_show_locals is False
+
+
+# --- knowledge files --------------------------------------------------------------------------
+
+
+def _broken_tables(table_text: str) -> dict[str, str]:
+    return {
+        "empty": "",
+        "not YAML": "sites: [unclosed\n  - :",
+        "duplicate keys": table_text.replace("format: 1\n", "format: 1\nformat: 1\n", 1),
+        "wrong types": table_text.replace('knowledge_version: "2026.11.24"', "knowledge_version: 7", 1),
+        "unknown keys": table_text.replace("format: 1\n", "format: 1\nextra: true\n", 1),
+        "no sites": table_text[: table_text.index("\nsites:")] + "\nsites: []\n",
+        "alias bomb": "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "binary": "\x00\x01\x02",
+    }
+
+
+def test_every_broken_table_is_one_clear_line_with_file_and_place(
+    mbc: Mbc, table_text: str, tmp_path: Path
+) -> None:
+    for name, text in _broken_tables(table_text).items():
+        path = tmp_path / f"{name.replace(' ', '_')}.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = mbc("symptoms", "headache", "--data", str(path))
+        assert result.exit_code == 2, name
+        assert result.stdout == "", name
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"mbc: error: {path}"), name
+        _no_traceback(result)
+        report = mbc("validate", str(path))
+        assert report.exit_code == 2 and report.stdout.endswith("found\n"), name
+
+
+def test_a_table_with_no_sites_says_so(table_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(table_text[: table_text.index("\nsites:")] + "\nsites: []\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(path)
+    assert any("has no sites" in str(problem) for problem in caught.value.problems)
+
+
+def test_a_very_large_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(200_000_000)  # sparse: costs no disk
+    with pytest.raises(KnowledgeError, match="larger than 5 MB"):
+        load_knowledge(path)
+
+
+def test_a_large_valid_table_loads(table_text: str, tmp_path: Path) -> None:
+    extra_sources = "".join(
+        f'  - {{id: extra{i}, publisher: "P{i}", title: "T{i}", url: null}}\n' for i in range(20_000)
+    )
+    big = table_text.replace("\nsources:\n", "\nsources:\n" + extra_sources, 1)
+    assert len(big) > 1_000_000
+    path = tmp_path / "big.yaml"
+    path.write_text(big, encoding="utf-8")
+    assert len(load_knowledge(path).sources) > 20_000
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="root can read any file")
+def test_an_unreadable_table_is_one_line(mbc: Mbc, table_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text(table_text, encoding="utf-8")
+    path.chmod(0)
+    result = mbc("symptoms", "headache", "--data", str(path))
+    assert result.exit_code == 2 and result.stderr == f"mbc: error: {path}: permission denied\n"
+
+
+# --- the real process ----------------------------------------------------------------------------
+
+
+def _mbc() -> str:
+    return str(Path(sysconfig.get_path("scripts")) / "mbc")
+
+
+def _peak_rss_kb(args: list[str], cwd: Path) -> int:
+    """Peak resident memory of one `mbc` run, from the kernel's account of the child."""
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return int(usage.ru_maxrss)
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs os.wait4")
+def test_a_million_line_batch_runs_in_flat_memory(tmp_path: Path) -> None:
+    if not Path(_mbc()).exists():
+        pytest.skip("the mbc entry point is not installed in this environment")
+    lists = ["headache, dizziness", "yellow eyes", "cough, wheezing", "no cough", "xyzzy", "bone pain"]
+    small, large = tmp_path / "small.txt", tmp_path / "large.txt"
+    small.write_text("".join(f"{lists[i % 6]}\n" for i in range(10_000)), encoding="utf-8")
+    large.write_text("".join(f"{lists[i % 6]}\n" for i in range(1_000_000)), encoding="utf-8")
+    small_kb = _peak_rss_kb([_mbc(), "batch", str(small), "-o", os.devnull], tmp_path)
+    large_kb = _peak_rss_kb([_mbc(), "batch", str(large), "-o", os.devnull], tmp_path)
+    # The benchmark reports the exact ratio; this only guards against memory growing with input.
+    assert large_kb < small_kb * 1.25, (small_kb, large_kb)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_batch_into_a_full_disk_is_one_clear_error(tmp_path: Path) -> None:
+    lists = tmp_path / "lists.txt"
+    lists.write_text("headache\n" * 1000, encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "mbc_lookup", "batch", str(lists)],
+            cwd=tmp_path, stdout=full, stderr=subprocess.PIPE, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines() == [
+        "mbc: error: cannot write the output: No space left on device"
+    ]

@@ -40,7 +40,8 @@ WORDS = [
     "headache", "no", "not", "cough", "coughing up blood", "yellow", "eyes", "pain", "bone", "back",
     "my", "cant", "breathe", "seizure", "weezing", "dizzyness", "lump", "armpit", "and", "or", "with",
     ": no", "[bold red]", "[/]", "[link=x]", "\x1b[31m", "\x1b]0;t\x07", "\u202e", "\x00", "\ufeff",
-    "😷", "\uff48\uff45\uff41\uff44", "é", "e\u0301", "כאב", "боль", "\ud800", "\udcff", "!!", "...", "\t", "\r", "x" * 600,
+    "😷", "\uff48\uff45\uff41\uff44", "é", "e\u0301", "כאב", "боль", "\ud800", "\udcff", "!!", "...",
+    "\t", "\r", "x" * 600,
 ]  # fmt: skip
 TEXT = st.one_of(
     st.text(max_size=300),

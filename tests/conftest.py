@@ -4,8 +4,11 @@ CliRunner output is plain text whatever CI environment variables say."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
+# The compiled-table cache goes to a private directory for this run, never the user's.
+os.environ["MBC_CACHE_DIR"] = tempfile.mkdtemp(prefix="mbc-test-cache-")
 os.environ.pop("FORCE_COLOR", None)
 os.environ.pop("PY_COLORS", None)
 os.environ.pop("MBC_DATA", None)

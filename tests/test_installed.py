@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MBC_", "PYTHON"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MBC_", "PYTHON")) or k == "MBC_CACHE_DIR"
+    }
     env["PYTHONIOENCODING"] = "utf-8"
     return env
 

@@ -17,19 +17,24 @@ from typing import TYPE_CHECKING, Any
 __version__ = "1.0.0"
 
 if TYPE_CHECKING:
-    from .api import lookup
-    from .knowledge import KnowledgeError, load_knowledge
+    from .api import load_matcher, lookup
+    from .knowledge import load_knowledge
+    from .table_file import KnowledgeError
 
-__all__ = ["KnowledgeError", "__version__", "load_knowledge", "lookup"]
+__all__ = ["KnowledgeError", "__version__", "load_knowledge", "load_matcher", "lookup"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "lookup":
-        from .api import lookup
+    if name in ("lookup", "load_matcher"):
+        from . import api
 
-        return lookup
-    if name in ("load_knowledge", "KnowledgeError"):
-        from . import knowledge
+        return getattr(api, name)
+    if name == "load_knowledge":
+        from .knowledge import load_knowledge
 
-        return getattr(knowledge, name)
+        return load_knowledge
+    if name == "KnowledgeError":
+        from .table_file import KnowledgeError
+
+        return KnowledgeError
     raise AttributeError(f"module 'mbc_lookup' has no attribute {name!r}")

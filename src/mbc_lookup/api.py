@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from .knowledge import load_knowledge
-from .matching import Matcher
+from .matching import DEFAULT_CUTOFF, Matcher
 from .model import InputResult, Knowledge, LookupResult, Site, UrgentFinding
 from .ranking import rank_sites
 from .text import clean_text, iter_unique, split_items, stem, words
@@ -34,6 +34,16 @@ def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
     )
 
 
+def load_matcher(path: str | Path | None = None, threshold: float | None = None) -> Matcher:
+    """A matcher for the table at `path` (the shipped one when None), answered from the
+    compiled-table cache when possible. Raises `KnowledgeError` for a bad table."""
+    from .table_cache import load_index
+
+    index = load_index(path)
+    cutoff = DEFAULT_CUTOFF if threshold is None else threshold
+    return Matcher(index.knowledge, cutoff=cutoff, index=index)
+
+
 def lookup(
     text: str,
     knowledge: Knowledge | None = None,
@@ -43,10 +53,12 @@ def lookup(
     """Look up symptoms typed as one string ("headache, dizziness").
 
     `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff.
-    For many lookups build one `Matcher` and call `lookup_items` instead.
+    For many lookups build one `Matcher` (or `load_matcher()`) and call `lookup_items`.
     """
-    table = knowledge if knowledge is not None else load_knowledge()
-    matcher = Matcher(table) if threshold is None else Matcher(table, cutoff=threshold)
+    if knowledge is None:
+        matcher = load_matcher(threshold=threshold)
+    else:
+        matcher = Matcher(knowledge, cutoff=DEFAULT_CUTOFF if threshold is None else threshold)
     return lookup_items(split_items(text), matcher)
 
 

@@ -9,8 +9,6 @@ Exit codes (the same for every command):
 141  the reader of the output went away (`mbc ... | head`), as for any program ended by SIGPIPE
 """
 
-from __future__ import annotations
-
 import os
 import signal
 import stat
@@ -33,6 +31,7 @@ from .exit_codes import PIPE_CLOSED as EXIT_PIPE_CLOSED
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from .matching import Matcher
     from .model import Knowledge
 
 EXIT_CODES_HELP = (
@@ -40,19 +39,24 @@ EXIT_CODES_HELP = (
     "2 usage, data or output error, 130 interrupted, 141 output pipe closed."
 )
 
-app = typer.Typer(
-    name="mbc",
-    help=(
-        "Which sites of metastatic (stage IV) breast cancer typed symptoms are associated "
-        "with. Informational only: never a diagnosis.\n\n"
-        'Start with: mbc symptoms "headache, dizziness"\n\n' + EXIT_CODES_HELP
-    ),
-    rich_markup_mode=None,  # help text is plain: nothing in it is ever read as markup
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="mbc",
+        help=(
+            "Which sites of metastatic (stage IV) breast cancer typed symptoms are associated "
+            "with. Informational only: never a diagnosis.\n\n"
+            'Start with: mbc symptoms "headache, dizziness"\n\n' + EXIT_CODES_HELP
+        ),
+        rich_markup_mode=None,  # help text is plain: nothing in it is ever read as markup
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+app = _new_app()
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -99,25 +103,32 @@ ThresholdOption = Annotated[
 ]
 
 
-def _load(data: Path | None) -> Knowledge:
-    from .knowledge import KnowledgeError, load_knowledge
+def _matcher(data: Path | None, threshold: float | None = None) -> "Matcher":
+    """The table to use, checked and indexed (from the compiled-table cache when possible)."""
+    from .api import load_matcher
+    from .table_file import KnowledgeError
 
     try:
-        return load_knowledge(data)
+        return load_matcher(data, threshold)
     except KnowledgeError as error:
         more = len(error.problems) - 1
         suffix = f" (and {more} more problems; run 'mbc validate' to see them all)" if more > 0 else ""
         fail(f"{error.problems[0]}{suffix}")
 
 
+def _load(data: Path | None) -> "Knowledge":
+    return _matcher(data).knowledge
+
+
 def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion for site names: the ids of the table in use."""
-    from .knowledge import KnowledgeError, load_knowledge
+    from .api import load_matcher
+    from .table_file import KnowledgeError
 
     try:
-        knowledge = load_knowledge(ctx.params.get("data") or os.environ.get("MBC_DATA") or None)
+        knowledge = load_matcher(ctx.params.get("data") or os.environ.get("MBC_DATA") or None).knowledge
     except KnowledgeError:
-        return []
+        return []  # nothing to offer; the command itself will report the problem
     return [site.id for site in knowledge.sites if site.id.startswith(incomplete.casefold())]
 
 
@@ -150,7 +161,6 @@ def symptoms(
       echo "cough, wheezing" | mbc symptoms -
     """
     from .api import lookup_items
-    from .matching import Matcher
     from .text import split_items
 
     if text == "-":
@@ -158,8 +168,8 @@ def symptoms(
     items = split_items(text)
     if not items:
         fail('nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness"')
-    knowledge = _load(data)
-    matcher = Matcher(knowledge) if threshold is None else Matcher(knowledge, cutoff=threshold)
+    matcher = _matcher(data, threshold)
+    knowledge = matcher.knowledge
     result = lookup_items(items, matcher)
     if json_output:
         from .render_json import dumps, result_to_dict
@@ -205,10 +215,8 @@ def batch(
       cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
       mbc batch lists.txt --output results.ndjson --summary
     """
-    from .matching import Matcher
-
-    knowledge = _load(data)
-    matcher = Matcher(knowledge) if threshold is None else Matcher(knowledge, cutoff=threshold)
+    matcher = _matcher(data, threshold)
+    knowledge = matcher.knowledge
     source = _open_input(file)
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
@@ -423,7 +431,7 @@ def _is_regular_file(stream: BinaryIO) -> bool:
         return False
 
 
-def _progress() -> Progress:
+def _progress() -> "Progress":
     """A bar on standard error; it disappears when the run ends."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
@@ -482,10 +490,27 @@ def _write(text: str) -> None:
         _pipe_closed()
 
 
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app to run for these arguments. Typer builds every command's parser before it runs
+    one; when the arguments name a command, a copy of the app holding just that command does
+    the same work in a third of the time (start-up is most of a lookup's cost). Help for the
+    whole tool and shell completion always get the full app."""
+    name = args[0] if args else ""
+    if os.environ.get("_MBC_COMPLETE"):
+        return app
+    commands = [info for info in app.registered_commands if info.callback and info.callback.__name__ == name]
+    if len(commands) != 1:
+        return app
+    slim = _new_app()
+    slim.registered_callback = app.registered_callback
+    slim.registered_commands = commands
+    return slim
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except KeyboardInterrupt:  # during start-up, before typer's own handler is in place
         sys.stderr.write("mbc: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -7,11 +7,8 @@ raises `KnowledgeError` carrying that list.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,43 +25,22 @@ from .model import (
     Symptom,
     Treatment,
 )
+from .table_file import KnowledgeError, Problem, TableFile, default_path, read_table_file
 from .text import Normalizer
 
-MAX_FILE_BYTES = 5_000_000  # the shipped table is ~40 kB; anything this big is not a table
+__all__ = [
+    "KnowledgeError",
+    "Problem",
+    "default_path",
+    "load_knowledge",
+    "parse_knowledge",
+    "parse_table_file",
+]
 HPO_ID = re.compile(r"HP:\d{7}")
 SNOMED_ID = re.compile(r"\d{6,18}")
 UMLS_ID = re.compile(r"C\d{7}")
 SYMPTOM_ID = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 PLAIN_ID = re.compile(r"[a-z][a-z0-9_-]*")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
-
-
-class KnowledgeError(Exception):
-    """The knowledge table could not be read or is not valid; `problems` lists why."""
-
-    def __init__(self, problems: list[Problem], sha256: str | None = None) -> None:
-        super().__init__(str(problems[0]) if problems else "invalid knowledge table")
-        self.problems = problems
-        self.sha256 = sha256  # of the file's bytes, when it could be read
-
-
-def default_path() -> Path:
-    """The table shipped in the package; in a source checkout, the one at `data/`."""
-    packaged = resources.files("mbc_lookup") / "data" / "symptoms.yaml"
-    if packaged.is_file():
-        return Path(str(packaged))
-    # An editable install or a plain source checkout: the canonical file at the repo root.
-    return Path(__file__).resolve().parents[2] / "data" / "symptoms.yaml"
 
 
 # --- YAML with line numbers, no duplicate keys and no aliases ------------------------------
@@ -534,33 +510,21 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     return knowledge
 
 
+def parse_table_file(table: TableFile) -> Knowledge:
+    """Decode and check a table read by `read_table_file`; raise `KnowledgeError` on any problem."""
+    try:
+        text = table.raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = table.raw[: error.start].count(b"\n") + 1
+        raise KnowledgeError([Problem(table.name, line, "not UTF-8 text")], table.sha256) from None
+    if "\x00" in text:
+        raise KnowledgeError([Problem(table.name, None, "contains NUL bytes; not a text file")], table.sha256)
+    try:
+        return parse_knowledge(text, table.name, table.sha256)
+    except KnowledgeError as error:
+        raise KnowledgeError(error.problems, table.sha256) from None
+
+
 def load_knowledge(path: str | Path | None = None) -> Knowledge:
     """Load and check a knowledge table; the shipped one when `path` is None."""
-    file = Path(path) if path is not None else default_path()
-    name = str(file)
-    try:
-        if file.is_dir():
-            raise KnowledgeError([Problem(name, None, "is a directory, not a knowledge file")])
-        with file.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise KnowledgeError([Problem(name, None, "no such file")]) from None
-    except PermissionError:
-        raise KnowledgeError([Problem(name, None, "permission denied")]) from None
-    except OSError as error:
-        raise KnowledgeError([Problem(name, None, f"cannot read: {error.strerror}")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // 1_000_000
-        raise KnowledgeError([Problem(name, None, f"larger than {limit} MB; not a knowledge table")])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise KnowledgeError([Problem(name, line, "not UTF-8 text")]) from None
-    sha256 = hashlib.sha256(raw).hexdigest()
-    if "\x00" in text:
-        raise KnowledgeError([Problem(name, None, "contains NUL bytes; not a text file")], sha256)
-    try:
-        return parse_knowledge(text, name, sha256)
-    except KnowledgeError as error:
-        raise KnowledgeError(error.problems, sha256) from None
+    return parse_table_file(read_table_file(path))

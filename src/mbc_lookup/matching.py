@@ -18,7 +18,7 @@ mean" suggestions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .model import InputResult, Knowledge, Match, MatchMethod, Symptom
 from .text import Normalizer, Token, clean_text, words
@@ -30,8 +30,7 @@ SUGGESTION_CUTOFF = 50.0
 MAX_SUGGESTIONS = 3
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
     text: str  # as written in the table
     keys: frozenset[str]
     compact: str  # its meaningful words run together, for whole-item similarity
@@ -39,29 +38,27 @@ class Phrase:
     rank: int  # position in the table, for deterministic ties
 
 
-@dataclass
-class _Candidate:
+class _Candidate(NamedTuple):
     phrase: Phrase
     fuzzy_score: float | None  # set when the phrase needed a repaired word
 
 
-@dataclass
-class _ItemState:
+class _ItemState(NamedTuple):
     tokens: list[Token]
-    keys: set[str]
-    repaired: dict[str, float] = field(default_factory=dict)  # key -> similarity of its repair
+    keys: set[str]  # updated in place by typo repair
+    repaired: dict[str, float]  # key -> similarity of its repair
 
 
 def _max_edits(length: int) -> int:
     return 1 if length < 7 else 2
 
 
-class Matcher:
-    """All of one knowledge table's phrases, indexed for matching. Build once, reuse."""
+class PhraseIndex:
+    """Everything matching needs from one knowledge table, built once. It depends on the table
+    only, so `table_cache` can keep it on disk, keyed by the table's sha256."""
 
-    def __init__(self, knowledge: Knowledge, cutoff: float = DEFAULT_CUTOFF) -> None:
+    def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.cutoff = cutoff
         self.normalizer = Normalizer(knowledge.language)
         phrases: list[Phrase] = []
         for symptom in knowledge.symptoms:
@@ -88,12 +85,31 @@ class Matcher:
         self.vocabulary = vocabulary
         self.known_keys = frozenset(vocabulary.values())
         self.repair_choices = sorted(w for w in vocabulary if len(w) >= MIN_REPAIR_LENGTH)
-        self._cache: dict[str, InputResult] = {}
 
     def _phrase(self, text: str, symptom: Symptom | None, rank: int) -> Phrase:
         tokens = [t for t in self.normalizer.tokens(clean_text(text)) if not t.ignored]
         keys = frozenset(t.key for t in tokens)
         return Phrase(text, keys, "".join(t.word for t in tokens), symptom, rank)
+
+
+class Matcher:
+    """Matches typed items against one table's phrases. Build once, reuse: it keeps a bounded
+    cache of the items it has answered."""
+
+    def __init__(
+        self, knowledge: Knowledge, cutoff: float = DEFAULT_CUTOFF, index: PhraseIndex | None = None
+    ) -> None:
+        index = index if index is not None else PhraseIndex(knowledge)
+        self.knowledge = knowledge
+        self.cutoff = cutoff
+        self.normalizer = index.normalizer
+        self.phrases = index.phrases
+        self.suggestion_phrases = index.suggestion_phrases
+        self.by_key = index.by_key
+        self.vocabulary = index.vocabulary
+        self.known_keys = index.known_keys
+        self.repair_choices = index.repair_choices
+        self._cache: dict[str, InputResult] = {}
 
     # --- the public entry point ----------------------------------------------------------
 
@@ -122,7 +138,7 @@ class Matcher:
         content = [t for t in tokens if not t.ignored]
         cue = content[0].key if content and content[0].key in self.normalizer.negation_cues else None
         normalized = " ".join(t.word for t in content)
-        state = _ItemState(tokens=content, keys={t.key for t in content})
+        state = _ItemState(tokens=content, keys={t.key for t in content}, repaired={})
         if any(t.key not in self.known_keys for t in content):
             self._repair(state)
         selected = self._select(state)
@@ -236,7 +252,8 @@ class Matcher:
             keys.add(winners[0])
             if winners[0] not in state.keys:
                 state.repaired[winners[0]] = round(top, 1)
-        state.keys = keys
+        state.keys.clear()
+        state.keys.update(keys)
 
     def _whole_item(self, state: _ItemState) -> list[_Candidate]:
         """The item as one string against every phrase: catches split or joined words

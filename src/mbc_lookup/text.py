@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .model import Language
 
@@ -94,8 +94,7 @@ def _words_of(texts: tuple[str, ...]) -> list[str]:
     return [word for text in texts for word in words(clean_text(text))]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     word: str  # the word as typed (cleaned)
     key: str  # its stem, mapped through the synonym groups
     ignored: bool  # a filler word that carries no meaning for matching

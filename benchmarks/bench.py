@@ -1,0 +1,172 @@
+"""Start-up, batch speed and memory of `mbc`, each against its floor (issue 6's targets).
+
+    python benchmarks/bench.py               # everything: about four minutes
+    python benchmarks/bench.py --only startup --pairs 31
+
+Run it in the venv where mbc-lookup is installed. Each comparison runs its pair A, B, A, B,
+... interleaved (so drift in machine load hits both alike), after warm-up runs, and prints the
+median of each side and the median of the per-pair ratios A/B. The compiled-table cache is
+warm (its first build is a one-off per table version), as it is for every run after the first.
+
+1. `mbc symptoms "headache, dizziness" --json` vs `floor_json.py` (typer, same arguments)
+2. `mbc symptoms "headache, dizziness"` (table) vs `floor_table.py` (typer + rich)
+3. `mbc batch` over 100,000 generated lines vs `plain_batch.py` (extractOne per phrase)
+4. peak memory of `mbc batch` on 1,000,000 lines vs on 10,000 lines
+5. `mbc symptoms "headache, dizziness" --json` vs a bare `python -c pass`
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+MBC = shutil.which("mbc", path=sysconfig.get_path("scripts")) or "mbc"
+TARGETS = {"json": 1.15, "table": 1.25, "batch": 1.0, "memory": 1.1, "interpreter": 8.0}
+
+
+def _run(command: Sequence[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def pairs(name: str, a: Sequence[str], b: Sequence[str], count: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        _run(a)
+        _run(b)
+    times_a: list[float] = []
+    times_b: list[float] = []
+    for _ in range(count):
+        times_a.append(_run(a))
+        times_b.append(_run(b))
+    ratio = statistics.median(x / y for x, y in zip(times_a, times_b, strict=True))
+    _report(name, statistics.median(times_a), statistics.median(times_b), ratio, count)
+    return ratio
+
+
+def _report(name: str, a: float, b: float, ratio: float, count: int) -> None:
+    target = TARGETS[name]
+    verdict = "meets" if ratio <= target else "MISSES"
+    print(
+        f"{name:<12} A {a * 1000:8.1f} ms   B {b * 1000:8.1f} ms   "
+        f"median A/B {ratio:5.2f}  (target <= {target}, {verdict}; {count} pairs)",
+        flush=True,
+    )
+
+
+def generate_lines(path: Path, count: int, seed: int = 7) -> None:
+    """Symptom lists as people type them: 1-5 phrases from the table's own phrases, some with a
+    typo, some unknown, some negated, lists repeating as real batches do."""
+    from mbc_lookup.knowledge import load_knowledge
+
+    rng = random.Random(seed)
+    knowledge = load_knowledge()
+    known = [phrase for symptom in knowledge.symptoms for phrase in symptom.phrases]
+    unknown = ["toothache", "ingrown toenail", "hay fever", "sore thumb", "xyzzy", "my cat is ill"]
+
+    def typo(phrase: str) -> str:
+        index = rng.randrange(1, max(2, len(phrase) - 1))
+        return phrase[:index] + phrase[index + 1 :]
+
+    def one_list() -> str:
+        items = []
+        for _ in range(rng.randint(1, 5)):
+            roll = rng.random()
+            phrase = rng.choice(known)
+            if roll < 0.15:
+                phrase = typo(phrase)
+            elif roll < 0.25:
+                phrase = rng.choice(unknown)
+            elif roll < 0.30:
+                phrase = "no " + phrase
+            items.append(phrase)
+        return ", ".join(items)
+
+    common = [one_list() for _ in range(2000)]
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(count):
+            out.write((rng.choice(common) if rng.random() < 0.5 else one_list()) + "\n")
+
+
+def peak_rss_kb(command: Sequence[str]) -> int:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    return int(usage.ru_maxrss)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", type=int, default=21, help="interleaved pairs per comparison (>= 15)")
+    parser.add_argument("--batch-pairs", type=int, default=15, help="pairs for the batch comparison")
+    parser.add_argument("--only", choices=["startup", "batch", "memory"], help="run one group")
+    options = parser.parse_args()
+
+    print(f"python {sys.version.split()[0]} at {PYTHON}; mbc at {MBC}")
+    # An editable install under PYTHONDONTWRITEBYTECODE would compile mbc_lookup's source on
+    # every run, which no real install does: make sure its bytecode exists, as pip does.
+    import compileall
+
+    import mbc_lookup
+
+    compileall.compile_dir(str(Path(mbc_lookup.__file__).parent), quiet=1)
+    _run([MBC, "symptoms", "headache", "--json"])  # build the compiled-table cache once
+    ratios: dict[str, float] = {}
+    text = "headache, dizziness"
+    if options.only in (None, "startup"):
+        ratios["json"] = pairs(
+            "json", [MBC, "symptoms", text, "--json"],
+            [PYTHON, str(HERE / "floor_json.py"), "symptoms", text, "--json"], options.pairs,
+        )  # fmt: skip
+        ratios["table"] = pairs(
+            "table", [MBC, "symptoms", text], [PYTHON, str(HERE / "floor_table.py"), "symptoms", text],
+            options.pairs,
+        )  # fmt: skip
+        ratios["interpreter"] = pairs(
+            "interpreter", [MBC, "symptoms", text, "--json"], [PYTHON, "-c", "pass"], options.pairs
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        if options.only in (None, "batch"):
+            lines = work / "lines-100k.txt"
+            generate_lines(lines, 100_000)
+            ratios["batch"] = pairs(
+                "batch", [MBC, "batch", str(lines), "--output", os.devnull],
+                [PYTHON, str(HERE / "plain_batch.py"), str(lines)], options.batch_pairs, warmup=1,
+            )  # fmt: skip
+        if options.only in (None, "memory"):
+            small, large = work / "lines-10k.txt", work / "lines-1m.txt"
+            generate_lines(small, 10_000)
+            generate_lines(large, 1_000_000)
+            small_kb = statistics.median(
+                peak_rss_kb([MBC, "batch", str(small), "-o", os.devnull]) for _ in range(3)
+            )
+            large_kb = statistics.median(
+                peak_rss_kb([MBC, "batch", str(large), "-o", os.devnull]) for _ in range(3)
+            )
+            ratios["memory"] = large_kb / small_kb
+            verdict = "meets" if ratios["memory"] <= TARGETS["memory"] else "MISSES"
+            print(
+                f"{'memory':<12} 1M lines {large_kb / 1024:6.1f} MB   10k lines {small_kb / 1024:6.1f} MB   "
+                f"ratio {ratios['memory']:5.2f}  (target <= {TARGETS['memory']}, {verdict}; median of 3)"
+            )
+    missed = [name for name, ratio in ratios.items() if ratio > TARGETS[name]]
+    print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Finding and reading the knowledge file: its path, its bytes and their sha256, and the
+errors a person can cause (no such file, a directory, unreadable, too big, not text).
+
+Kept apart from `knowledge` (the YAML parser and checker) so that a lookup answered from the
+compiled cache never imports PyYAML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+MAX_FILE_BYTES = 5_000_000  # the shipped table is ~70 kB; anything this big is not a table
+
+
+class Problem(NamedTuple):
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge table could not be read or is not valid; `problems` lists why."""
+
+    def __init__(self, problems: list[Problem], sha256: str | None = None) -> None:
+        super().__init__(str(problems[0]) if problems else "invalid knowledge table")
+        self.problems = problems
+        self.sha256 = sha256  # of the file's bytes, when it could be read
+
+
+class TableFile(NamedTuple):
+    name: str  # the path as given, for messages
+    raw: bytes
+    sha256: str
+
+
+def default_path() -> Path:
+    """The table shipped in the package; in a source checkout, the one at `data/`."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "data" / "symptoms.yaml"
+    if packaged.is_file():
+        return packaged
+    # An editable install or a plain source checkout: the canonical file at the repo root.
+    return here.parents[1] / "data" / "symptoms.yaml"
+
+
+def read_table_file(path: str | Path | None = None) -> TableFile:
+    """The bytes of the table at `path` (the shipped one when None); `KnowledgeError` if unreadable."""
+    file = Path(path) if path is not None else default_path()
+    name = str(file)
+    try:
+        if file.is_dir():
+            raise KnowledgeError([Problem(name, None, "is a directory, not a knowledge file")])
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise KnowledgeError([Problem(name, None, "no such file")]) from None
+    except PermissionError:
+        raise KnowledgeError([Problem(name, None, "permission denied")]) from None
+    except OSError as error:
+        raise KnowledgeError([Problem(name, None, f"cannot read: {error.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // 1_000_000
+        raise KnowledgeError([Problem(name, None, f"larger than {limit} MB; not a knowledge table")])
+    return TableFile(name, raw, _sha256(raw))
+
+
+def _sha256(data: bytes) -> str:
+    # The interpreter's built-in SHA-256 where it has one: importing hashlib starts OpenSSL,
+    # which costs more (~3 ms) than everything else a cached lookup does.
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
+    return str(sha256(data).hexdigest())

@@ -53,6 +53,16 @@ def _max_edits(length: int) -> int:
     return 1 if length < 7 else 2
 
 
+# A PhraseIndex as plain data (tuples, dicts, frozensets, strings) that `marshal` can store:
+# the normalizer's word lists, each phrase with its symptom's id, and the vocabulary. The
+# knowledge table itself is stored by `table_cache`.
+PlainIndex = tuple[
+    tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
+    tuple[tuple[str, frozenset[str], str, "str | None", int], ...],
+    dict[str, str],
+]
+
+
 class PhraseIndex:
     """Everything matching needs from one knowledge table, built once. It depends on the table
     only, so `table_cache` can keep it on disk, keyed by the table's sha256."""
@@ -66,15 +76,9 @@ class PhraseIndex:
                 phrases.append(self._phrase(text, symptom, len(phrases)))
         for text in knowledge.unrelated:
             phrases.append(self._phrase(text, None, len(phrases)))
-        self.phrases = tuple(phrases)
-        self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
-        self.by_key: dict[str, list[Phrase]] = {}
-        for phrase in self.phrases:
-            for key in phrase.keys:
-                self.by_key.setdefault(key, []).append(phrase)
         # Every word the table knows, so that a real word is never "repaired" into another.
         vocabulary: dict[str, str] = {}
-        texts = [*(p.text for p in self.phrases), *knowledge.language.ignore_words]
+        texts = [*(p.text for p in phrases), *knowledge.language.ignore_words]
         texts += [*knowledge.language.negation_cues, *knowledge.language.negation_answers]
         texts += knowledge.language.conjunctions
         for _, variants in knowledge.language.synonyms:
@@ -82,6 +86,16 @@ class PhraseIndex:
         for text in texts:
             for word in words(clean_text(text)):
                 vocabulary.setdefault(word, self.normalizer.key(word))
+        self._finish(tuple(phrases), vocabulary)
+
+    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str]) -> None:
+        """The lookups derived from the phrases and vocabulary."""
+        self.phrases = phrases
+        self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
+        self.by_key: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            for key in phrase.keys:
+                self.by_key.setdefault(key, []).append(phrase)
         self.vocabulary = vocabulary
         self.known_keys = frozenset(vocabulary.values())
         self.repair_choices = sorted(w for w in vocabulary if len(w) >= MIN_REPAIR_LENGTH)
@@ -90,6 +104,27 @@ class PhraseIndex:
         tokens = [t for t in self.normalizer.tokens(clean_text(text)) if not t.ignored]
         keys = frozenset(t.key for t in tokens)
         return Phrase(text, keys, "".join(t.word for t in tokens), symptom, rank)
+
+    def to_plain(self) -> PlainIndex:
+        phrases = tuple(
+            (p.text, p.keys, p.compact, p.symptom.id if p.symptom else None, p.rank) for p in self.phrases
+        )
+        return self.normalizer.parts(), phrases, self.vocabulary
+
+    @classmethod
+    def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> PhraseIndex:
+        """The index `to_plain` stored, for this same `knowledge`."""
+        normalizer_parts, plain_phrases, vocabulary = plain
+        symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
+        index = cls.__new__(cls)
+        index.knowledge = knowledge
+        index.normalizer = Normalizer.from_parts(*normalizer_parts)
+        phrases = tuple(
+            Phrase(text, keys, compact, symptoms[owner] if owner else None, rank)
+            for text, keys, compact, owner, rank in plain_phrases
+        )
+        index._finish(phrases, vocabulary)
+        return index
 
 
 class Matcher:

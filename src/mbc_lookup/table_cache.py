@@ -1,27 +1,41 @@
 """The compiled knowledge table, cached on disk, keyed by the table file's sha256.
 
 Parsing and checking the YAML and indexing its phrases takes ~40 ms; a lookup takes ~1 ms.
-So the checked table and its phrase index are kept as a pickle in the user's cache directory
-and reused while the table's bytes (and the tool's version) stay the same. A missing, stale,
-corrupt or unwritable cache only costs the full build; it never changes an answer.
+So the checked table and its phrase index are kept, as plain data written with `marshal`
+(which, unlike pickle, needs no import and runs no code when read), in the user's cache
+directory, and reused while the table's bytes (and the tool's and Python's versions) stay the
+same. A missing, stale, corrupt or unwritable cache only costs the full build; it never
+changes an answer.
 
 Where: `MBC_CACHE_DIR`, else `$XDG_CACHE_HOME/mbc-lookup`, else `~/.cache/mbc-lookup`.
 `MBC_CACHE_DIR=""` (empty) turns the cache off. Only a directory owned by the current user
-and writable by no one else is used, since unpickling runs code from the file.
+and writable by no one else is used.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
-import pickle
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .matching import PhraseIndex
+from .model import (
+    Codes,
+    DiagnosticTest,
+    Knowledge,
+    Language,
+    Site,
+    SiteLink,
+    Source,
+    Symptom,
+    Treatment,
+)
 from .table_file import read_table_file
 
-_FORMAT = 1  # bump when PhraseIndex or the model changes shape
+_FORMAT = 2  # bump when PhraseIndex or the model changes shape
 
 
 def cache_dir() -> Path | None:
@@ -34,7 +48,7 @@ def cache_dir() -> Path | None:
 
 def _entry(directory: Path, sha256: str) -> Path:
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-    return directory / f"{sha256}-{__version__}-{python}-{_FORMAT}.pickle"
+    return directory / f"{sha256}-{__version__}-{python}-{_FORMAT}.marshal"
 
 
 def _trusted(directory: Path) -> bool:
@@ -56,13 +70,11 @@ def load_index(path: str | Path | None = None) -> PhraseIndex:
     entry = _entry(directory, table.sha256) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
         try:
-            with entry.open("rb") as handle:
-                index = pickle.load(handle)
-            if isinstance(index, PhraseIndex) and index.knowledge.sha256 == table.sha256:
-                if index.knowledge.path != table.name:  # the same table at another path
-                    index.knowledge = index.knowledge._replace(path=table.name)
-                return index
-        except Exception:  # any unreadable cache entry is simply rebuilt
+            plain_knowledge, plain_index = marshal.loads(entry.read_bytes())
+            knowledge = _knowledge(plain_knowledge)._replace(path=table.name)
+            if knowledge.sha256 == table.sha256:
+                return PhraseIndex.from_plain(knowledge, plain_index)
+        except Exception:  # any unreadable or outdated cache entry is simply rebuilt
             pass
     from .knowledge import parse_table_file
 
@@ -84,7 +96,58 @@ def _store(directory: Path, entry: Path, index: PhraseIndex) -> None:
         return  # a read-only home: the next run builds the index again
     try:
         with os.fdopen(handle, "wb") as file:
-            pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.write(marshal.dumps((_plain(index.knowledge), index.to_plain())))
         os.replace(temporary, entry)  # atomic: a reader sees the old entry or the whole new one
     except OSError:  # a full disk
         Path(temporary).unlink(missing_ok=True)
+
+
+def _plain(value: Any) -> Any:
+    """The model's NamedTuples as plain tuples, which marshal can write."""
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    return value
+
+
+def _knowledge(plain: Any) -> Knowledge:
+    """The inverse of `_plain` for a `Knowledge`: every field in the model's order."""
+    path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites = plain
+    return Knowledge(
+        path=path,
+        sha256=sha256,
+        knowledge_version=version,
+        title=title,
+        disclaimer=disclaimer,
+        sources=tuple(Source(*source) for source in sources),
+        treatment_summary=summary,
+        treatments=tuple(Treatment(*treatment) for treatment in treatments),
+        language=Language(*language),
+        unrelated=unrelated,
+        sites=tuple(_site(site) for site in sites),
+    )
+
+
+def _site(plain: Any) -> Site:
+    site_id, name, tests, symptoms = plain
+    return Site(
+        id=site_id,
+        name=name,
+        tests=tuple(DiagnosticTest(*test) for test in tests),
+        symptoms=tuple(_symptom(symptom) for symptom in symptoms),
+    )
+
+
+def _symptom(plain: Any) -> Symptom:
+    symptom_id, site, name, phrases, urgent, advice, advice_source, source, codes, also_sites = plain
+    return Symptom(
+        id=symptom_id,
+        site=site,
+        name=name,
+        phrases=phrases,
+        urgent=urgent,
+        advice=advice,
+        advice_source=advice_source,
+        source=source,
+        codes=Codes(*codes),
+        also_sites=tuple(SiteLink(*link) for link in also_sites),
+    )

@@ -116,6 +116,27 @@ class Normalizer:
         self.negation_answers = frozenset(map(self.key, _words_of(language.negation_answers)))
         self.conjunctions = frozenset(map(self.key, _words_of(language.conjunctions)))
 
+    @classmethod
+    def from_parts(
+        cls,
+        canonical: dict[str, str],
+        ignored: frozenset[str],
+        negation_cues: frozenset[str],
+        negation_answers: frozenset[str],
+        conjunctions: frozenset[str],
+    ) -> Normalizer:
+        """A normalizer rebuilt from the word lists `__init__` computed (see `table_cache`)."""
+        normalizer = cls.__new__(cls)
+        normalizer.canonical = canonical
+        normalizer.ignored = ignored
+        normalizer.negation_cues = negation_cues
+        normalizer.negation_answers = negation_answers
+        normalizer.conjunctions = conjunctions
+        return normalizer
+
+    def parts(self) -> tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+        return self.canonical, self.ignored, self.negation_cues, self.negation_answers, self.conjunctions
+
     def key(self, word: str) -> str:
         stemmed = stem(word)
         return self.canonical.get(stemmed, stemmed)

@@ -31,7 +31,7 @@ def main() -> None:
                 phrase = phrase.strip().casefold()
                 if not phrase:
                     continue
-                best = process.extractOne(phrase, phrases, scorer=fuzz.WRatio, score_cutoff=75)
+                best = process.extractOne(phrase, phrases, scorer=fuzz.ratio, score_cutoff=75)
                 if best is not None:
                     matches.append({"phrase": phrase, "symptom": owners[best[2]], "score": best[1]})
             out.write(json.dumps({"line": number, "matches": matches}) + "\n")

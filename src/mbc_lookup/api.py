@@ -24,7 +24,7 @@ class UnknownSiteError(LookupError):
 
 def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
     """Match already-split items (duplicates are reported once) and rank the sites."""
-    inputs = tuple(matcher.match_item(item) for item, _ in iter_unique(list(items)))
+    inputs = tuple(matcher.match_item(item, cleaned) for item, cleaned in iter_unique(list(items)))
     knowledge = matcher.knowledge
     return LookupResult(
         inputs=inputs,

@@ -17,7 +17,7 @@ from .api import lookup_items
 from .batch import read_batch
 from .matching import Matcher
 from .model import Knowledge
-from .render_json import dumps, header, result_to_dict
+from .render_json import dumps, header, lookup_body
 from .text import split_items, visible
 
 CACHE_LIMIT = 20_000  # distinct lines kept rendered; the cache is emptied when it is full
@@ -31,8 +31,11 @@ class BatchRun:
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
         self.pending: list[bytes] = []
-        # Every line's JSON starts with the same header; "line" goes right after it.
+        # Every line's JSON is the same header, then "line", then the same disclaimer and cutoff,
+        # then the part that depends on the input: only that part is encoded per line.
         self.prefix = dumps(header("lookup", self.knowledge))[:-1].encode("utf-8")
+        constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
+        self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
         self.looked_up = 0
         self.skipped = 0
@@ -41,11 +44,12 @@ class BatchRun:
         self.site_lines: dict[str, int] = {}
 
     def render(self, text: str) -> tuple[bytes, tuple[str, ...], bool]:
-        """The line's JSON after the header, the sites it matched, whether anything is urgent."""
+        """The line's own JSON (inputs, sites, urgent), the sites it matched, whether anything
+        is urgent."""
         cached = self.cache.get(text)
         if cached is None:
             result = lookup_items(split_items(text), self.matcher)
-            body = dumps(result_to_dict(result, self.knowledge)).encode("utf-8")[len(self.prefix) :]
+            body = dumps(lookup_body(result))[1:].encode("utf-8")
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
@@ -75,7 +79,7 @@ class BatchRun:
                 for site_id in sites:
                     self.site_lines[site_id] = self.site_lines.get(site_id, 0) + 1
             self.urgent_lines += urgent
-            self.pending.append(b'%s,"line":%d%s\n' % (self.prefix, line.line, body))
+            self.pending.append(b'%s,"line":%d,%s,%s\n' % (self.prefix, line.line, self.constant, body))
             if len(self.pending) >= self.chunk:
                 with hold():
                     self.flush()

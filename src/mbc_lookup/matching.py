@@ -148,9 +148,11 @@ class Matcher:
 
     # --- the public entry point ----------------------------------------------------------
 
-    def match_item(self, text: str) -> InputResult:
-        """Match one item (as typed); repeated items are answered from a cache."""
-        cleaned = clean_text(text)
+    def match_item(self, text: str, cleaned: str | None = None) -> InputResult:
+        """Match one item (as typed; `cleaned` if the caller already has `clean_text(text)`).
+        Repeated items are answered from a cache."""
+        if cleaned is None:
+            cleaned = clean_text(text)
         cached = self._cache.get(cleaned)
         if cached is None:
             cached = self._match_cleaned(cleaned)

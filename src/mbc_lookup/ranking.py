@@ -22,8 +22,9 @@ def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[S
             continue
         best: dict[str, float] = {}
         for match in item.matches:
-            weight = match.score / 100.0 / len(match.symptom.sites)
-            for site in match.symptom.sites:
+            sites = match.symptom.sites
+            weight = match.score / 100.0 / len(sites)
+            for site in sites:
                 best[site] = max(best.get(site, 0.0), weight)
                 site_symptoms = symptoms.setdefault(site, [])
                 if match.symptom not in site_symptoms:

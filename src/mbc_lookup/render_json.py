@@ -65,9 +65,14 @@ def result_to_dict(result: LookupResult, knowledge: Knowledge, line: int | None 
     document = header("lookup", knowledge)
     if line is not None:
         document["line"] = line
-    return document | {
-        "disclaimer": knowledge.disclaimer,
-        "fuzzy_cutoff": result.fuzzy_cutoff,
+    document["disclaimer"] = knowledge.disclaimer
+    document["fuzzy_cutoff"] = result.fuzzy_cutoff
+    return document | lookup_body(result)
+
+
+def lookup_body(result: LookupResult) -> dict[str, Any]:
+    """The part of a lookup document that depends on the input: inputs, sites, urgent."""
+    return {
         "inputs": [
             {
                 "text": item.text,
@@ -194,4 +199,6 @@ def validation_to_dict(
 def dumps(document: dict[str, Any]) -> str:
     """Compact, key-ordered as built, UTF-8-friendly and terminal-safe JSON text."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case: nothing left to escape
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -55,8 +55,11 @@ def visible(text: str) -> str:
 def clean_text(text: str) -> str:
     """NFKC, case-folded, control characters gone, apostrophes inside words removed."""
     text = unicodedata.normalize("NFKC", text[:MAX_ITEM_CHARS]).casefold()
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
-    return " ".join(APOSTROPHES.sub("", text).split())
+    if not text.isprintable():  # rare: only then look for control characters one by one
+        text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
+    if not text.isascii() or "'" in text or "`" in text:
+        text = APOSTROPHES.sub("", text)
+    return " ".join(text.split())
 
 
 def words(text: str) -> list[str]:

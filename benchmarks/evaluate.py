@@ -94,7 +94,7 @@ def judge(case: Case, result: LookupResult, cues: frozenset[str]) -> bool:
             return not sites
         return bool(sites) and sites[0] == case.expected
     if case.kind == "urgent":
-        return case.expected in {f.symptom.id for f in result.urgent}
+        return case.expected in {f.id for f in result.urgent}
     raise ValueError(f"line {case.line}: unknown kind {case.kind!r}")
 
 

@@ -72,7 +72,7 @@ def test_unmatched_items_are_kept_with_suggestions(knowledge: Knowledge) -> None
 
 def test_urgent_symptoms_carry_advice_and_source(knowledge: Knowledge) -> None:
     result = lookup("had a fit, coughing up blood, headache", knowledge)
-    assert [f.symptom.id for f in result.urgent] == ["brain.seizures", "lungs.cough_blood"]
+    assert [f.id for f in result.urgent] == ["brain.seizures", "lungs.cough_blood"]
     for finding in result.urgent:
         assert finding.advice and finding.source is not None
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .matching import DEFAULT_CUTOFF, Matcher
-from .model import InputResult, Knowledge, LookupResult, Site, UrgentFinding
+from .model import InputResult, Knowledge, LookupResult, Site, Source, Symptom, UrgentFinding
 from .ranking import rank_sites
 from .text import clean_text, iter_unique, split_items, stem, words
 
@@ -34,12 +34,15 @@ def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
     )
 
 
-def load_matcher(path: str | Path | None = None, threshold: float | None = None) -> Matcher:
+def load_matcher(
+    path: str | Path | None = None, threshold: float | None = None, *, seed_only: bool = False
+) -> Matcher:
     """A matcher for the table at `path` (the shipped one when None), answered from the
-    compiled-table cache when possible. Raises `KnowledgeError` for a bad table."""
+    compiled-table cache when possible; `seed_only` keeps the article's own rows only.
+    Raises `KnowledgeError` for a bad table."""
     from .table_cache import load_index
 
-    index = load_index(path)
+    index = load_index(path, seed_only)
     cutoff = DEFAULT_CUTOFF if threshold is None else threshold
     return Matcher(index.knowledge, cutoff=cutoff, index=index)
 
@@ -63,16 +66,53 @@ def lookup(
 
 
 def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[UrgentFinding, ...]:
+    """Urgent patterns first (several items together), then each urgent symptom. Negated
+    items count for neither."""
+    counted = [item for item in inputs if not item.negated]
     findings: list[UrgentFinding] = []
-    for item in inputs:
-        if item.negated:
-            continue
+    for pattern in knowledge.urgent_patterns:
+        texts: set[str] = set()
+        symptoms: list[Symptom] = []
+        for group in pattern.all_of:
+            found = [
+                (item.text, m.symptom) for item in counted for m in item.matches if m.symptom.id in group
+            ]
+            if not found:
+                break
+            texts.update(text for text, _ in found)
+            symptoms.extend(symptom for _, symptom in found if symptom not in symptoms)
+        else:
+            findings.append(
+                UrgentFinding(
+                    kind="pattern",
+                    id=pattern.id,
+                    name=pattern.name,
+                    inputs=tuple(item.text for item in counted if item.text in texts),
+                    symptoms=tuple(symptoms),
+                    advice=pattern.advice,
+                    source=_source_or_none(knowledge, pattern.source),
+                )
+            )
+    for item in counted:
         for match in item.matches:
             symptom = match.symptom
             if symptom.urgent and symptom.advice:
-                source = knowledge.source(symptom.advice_source) if symptom.advice_source else None
-                findings.append(UrgentFinding(item.text, symptom, symptom.advice, source))
+                findings.append(
+                    UrgentFinding(
+                        kind="symptom",
+                        id=symptom.id,
+                        name=symptom.name,
+                        inputs=(item.text,),
+                        symptoms=(symptom,),
+                        advice=symptom.advice,
+                        source=_source_or_none(knowledge, symptom.advice_source),
+                    )
+                )
     return tuple(findings)
+
+
+def _source_or_none(knowledge: Knowledge, source_id: str | None) -> Source | None:
+    return knowledge.source(source_id) if source_id else None
 
 
 def _site_key(name: str) -> str:

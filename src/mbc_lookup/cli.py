@@ -91,6 +91,13 @@ DataOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (schema version 1) and nothing else.")]
+SeedOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--seed-only",
+        help="Use only the source article's own rows: no rows, links or patterns from other sources.",
+    ),
+]
 ThresholdOption = Annotated[
     float | None,
     typer.Option(
@@ -103,21 +110,21 @@ ThresholdOption = Annotated[
 ]
 
 
-def _matcher(data: Path | None, threshold: float | None = None) -> "Matcher":
+def _matcher(data: Path | None, threshold: float | None = None, seed_only: bool = False) -> "Matcher":
     """The table to use, checked and indexed (from the compiled-table cache when possible)."""
     from .api import load_matcher
     from .table_file import KnowledgeError
 
     try:
-        return load_matcher(data, threshold)
+        return load_matcher(data, threshold, seed_only=seed_only)
     except KnowledgeError as error:
         more = len(error.problems) - 1
         suffix = f" (and {more} more problems; run 'mbc validate' to see them all)" if more > 0 else ""
         fail(f"{error.problems[0]}{suffix}")
 
 
-def _load(data: Path | None) -> "Knowledge":
-    return _matcher(data).knowledge
+def _load(data: Path | None, seed_only: bool = False) -> "Knowledge":
+    return _matcher(data, seed_only=seed_only).knowledge
 
 
 def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -150,6 +157,7 @@ def symptoms(
         ),
     ] = False,
     threshold: ThresholdOption = None,
+    seed_only: SeedOnlyOption = False,
     data: DataOption = None,
 ) -> None:
     """Show which sites the given symptoms are associated with, and why.
@@ -168,7 +176,7 @@ def symptoms(
     items = split_items(text)
     if not items:
         fail('nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness"')
-    matcher = _matcher(data, threshold)
+    matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
     result = lookup_items(items, matcher)
     if json_output:
@@ -199,6 +207,7 @@ def batch(
         bool, typer.Option("--summary", help="At the end, print line counts per site on standard error.")
     ] = False,
     threshold: ThresholdOption = None,
+    seed_only: SeedOnlyOption = False,
     data: DataOption = None,
 ) -> None:
     """Look up many symptom lists: one list per input line, one JSON result per output line.
@@ -215,7 +224,7 @@ def batch(
       cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
       mbc batch lists.txt --output results.ndjson --summary
     """
-    matcher = _matcher(data, threshold)
+    matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
     source = _open_input(file)
     sink = _open_output(output)
@@ -244,7 +253,9 @@ def batch(
 
 
 @app.command(epilog=EXIT_CODES_HELP)
-def sites(json_output: JsonOption = False, data: DataOption = None) -> None:
+def sites(
+    json_output: JsonOption = False, seed_only: SeedOnlyOption = False, data: DataOption = None
+) -> None:
     """List the sites, how many symptoms each has, and the tests used to look for spread there.
 
     \b
@@ -252,7 +263,7 @@ def sites(json_output: JsonOption = False, data: DataOption = None) -> None:
       mbc sites
       mbc sites --json | jq -r '.sites[].site'
     """
-    knowledge = _load(data)
+    knowledge = _load(data, seed_only)
     if json_output:
         from .render_json import dumps, sites_to_dict
 
@@ -277,6 +288,7 @@ def site(
     ],
     all_phrases: Annotated[bool, typer.Option("--all", help="Also list every known phrase.")] = False,
     json_output: JsonOption = False,
+    seed_only: SeedOnlyOption = False,
     data: DataOption = None,
 ) -> None:
     """Show one site: every symptom with its codes, urgent flag and source, its tests, its sources.
@@ -289,7 +301,7 @@ def site(
     """
     from .api import UnknownSiteError, find_site
 
-    knowledge = _load(data)
+    knowledge = _load(data, seed_only)
     try:
         found = find_site(knowledge, name)
     except UnknownSiteError as error:
@@ -306,7 +318,9 @@ def site(
 
 
 @app.command(epilog=EXIT_CODES_HELP)
-def treatments(json_output: JsonOption = False, data: DataOption = None) -> None:
+def treatments(
+    json_output: JsonOption = False, seed_only: SeedOnlyOption = False, data: DataOption = None
+) -> None:
     """Show the overview of treatments for metastatic breast cancer from the source article.
 
     \b
@@ -314,7 +328,7 @@ def treatments(json_output: JsonOption = False, data: DataOption = None) -> None
       mbc treatments
       mbc treatments --json | jq -r '.treatments[].name'
     """
-    knowledge = _load(data)
+    knowledge = _load(data, seed_only)
     if json_output:
         from .render_json import dumps, treatments_to_dict
 

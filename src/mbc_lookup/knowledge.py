@@ -24,6 +24,7 @@ from .model import (
     Source,
     Symptom,
     Treatment,
+    UrgentPattern,
 )
 from .table_file import KnowledgeError, Problem, TableFile, default_path, read_table_file
 from .text import Normalizer
@@ -368,6 +369,36 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
     return Site(id=site_id, name=name, tests=tuple(tests), symptoms=tuple(symptoms))
 
 
+def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentPattern | None:
+    where = f"urgent_patterns[{index}]"
+    keys = {"id", "name", "all_of", "advice", "source"}
+    item = check.mapping(value, where, line, keys, keys)
+    if item is None:
+        return None
+    pattern_id = check.text(item, "id", where)
+    if pattern_id is not None:
+        where = f"pattern {pattern_id!r}"
+        check.unique("pattern id", pattern_id, check.line_of(item, "id"))
+        check.lines[("pattern", pattern_id)] = check.line_of(item, "all_of")
+        check.lines[("source", pattern_id)] = check.line_of(item, "source")
+        if not SYMPTOM_ID.fullmatch(pattern_id) or not pattern_id.startswith("pattern."):
+            check.add(check.line_of(item, "id"), f"{where}: the id must look like 'pattern.name'")
+    name = check.text(item, "name", where)
+    advice = check.text(item, "advice", where)
+    source = check.text(item, "source", where)
+    groups: list[tuple[str, ...]] = []
+    for group_index, group, group_line in check.items(item, "all_of", where):
+        if not isinstance(group, _Seq) or not group or not all(isinstance(g, str) for g in group):
+            check.add(group_line, f"{where}.all_of[{group_index}] must be a list of symptom ids")
+            continue
+        groups.append(tuple(group))
+    if "all_of" in item and len(groups) < 2:
+        check.add(check.line_of(item, "all_of"), f"{where}: all_of needs at least two groups of symptoms")
+    if pattern_id is None or name is None or advice is None or source is None:
+        return None
+    return UrgentPattern(id=pattern_id, name=name, all_of=tuple(groups), advice=advice, source=source)
+
+
 def _read_sources(check: _Checker, top: _Map) -> tuple[Source, ...]:
     sources: list[Source] = []
     for index, value, line in check.items(top, "sources", "table"):
@@ -434,6 +465,12 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
                     check.add(check.lines.get(where), message)
             advice = ("advice_source", symptom.id)
             known(symptom.advice_source, f"the advice of symptom {symptom.id!r}", advice)
+    symptom_ids = {symptom.id for symptom in knowledge.symptoms}
+    for pattern in knowledge.urgent_patterns:
+        known(pattern.source, f"pattern {pattern.id!r}", ("source", pattern.id))
+        for symptom_id in sorted({s for group in pattern.all_of for s in group} - symptom_ids):
+            pattern_line = check.lines.get(("pattern", pattern.id))
+            check.add(pattern_line, f"pattern {pattern.id!r} names unknown symptom {symptom_id!r}")
     if not knowledge.sites:
         check.add(None, "the table has no sites")
 
@@ -468,11 +505,11 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         raise KnowledgeError(problems)
     check = _Checker(path)
     check.problems.extend(problems)
-    top_keys = {
+    required = {
         "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
         "language", "unrelated", "sites",
     }  # fmt: skip
-    top = check.mapping(data, "the table", 1, top_keys, top_keys)
+    top = check.mapping(data, "the table", 1, required | {"urgent_patterns"}, required)
     if top is None:
         raise KnowledgeError(check.problems)
     if top.get("format") != 1:
@@ -490,6 +527,11 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         for _, value, line in check.items(top, "sites", "table")
         if (site := _read_site(check, value, line)) is not None
     )
+    patterns = tuple(
+        pattern
+        for index, value, line in check.items(top, "urgent_patterns", "table")
+        if (pattern := _read_pattern(check, value, index, line)) is not None
+    )
     knowledge = Knowledge(
         path=path,
         sha256=sha256,
@@ -502,6 +544,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         language=language,
         unrelated=unrelated,
         sites=sites,
+        urgent_patterns=patterns,
     )
     _check_references(check, knowledge)
     _check_phrases(check, knowledge)

@@ -8,6 +8,8 @@ the start-up of a lookup CLI is most of its cost.)
 from typing import Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
+UrgentKind = Literal["symptom", "pattern"]
+SEED_SOURCE = "seed"  # the source id of the article's own rows (see `Knowledge.seed_only`)
 
 
 # --- the knowledge table -------------------------------------------------------------------
@@ -88,6 +90,16 @@ class Language(NamedTuple):
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
 
 
+class UrgentPattern(NamedTuple):
+    """Symptoms that together need prompt care: one from each group of `all_of`."""
+
+    id: str
+    name: str
+    all_of: tuple[tuple[str, ...], ...]  # groups of symptom ids
+    advice: str
+    source: str
+
+
 class Knowledge(NamedTuple):
     path: str
     sha256: str
@@ -100,6 +112,8 @@ class Knowledge(NamedTuple):
     language: Language
     unrelated: tuple[str, ...]
     sites: tuple[Site, ...]
+    urgent_patterns: tuple[UrgentPattern, ...] = ()
+    seed_only: bool = False  # True when restricted to the article's own rows
 
     @property
     def symptoms(self) -> tuple[Symptom, ...]:
@@ -110,6 +124,28 @@ class Knowledge(NamedTuple):
             if site.id == site_id:
                 return site
         raise KeyError(site_id)
+
+    def restricted_to_seed(self) -> "Knowledge":
+        """The article's own rows only: its symptoms, tests and treatments, with no further
+        sites or patterns from other sources. (Advice on urgent rows is kept: it is safety.)"""
+
+        def seed_symptom(symptom: Symptom) -> Symptom:
+            links = tuple(link for link in symptom.also_sites if link.source == SEED_SOURCE)
+            return symptom._replace(also_sites=links)
+
+        sites = tuple(
+            site._replace(
+                tests=tuple(test for test in site.tests if test.source == SEED_SOURCE),
+                symptoms=tuple(seed_symptom(s) for s in site.symptoms if s.source == SEED_SOURCE),
+            )
+            for site in self.sites
+        )
+        return self._replace(
+            sites=sites,
+            treatments=tuple(t for t in self.treatments if t.source == SEED_SOURCE),
+            urgent_patterns=tuple(p for p in self.urgent_patterns if p.source == SEED_SOURCE),
+            seed_only=True,
+        )
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -147,8 +183,13 @@ class SiteResult(NamedTuple):
 
 
 class UrgentFinding(NamedTuple):
-    input: str
-    symptom: Symptom
+    """An urgent symptom, or an urgent pattern of symptoms, among what was typed."""
+
+    kind: UrgentKind
+    id: str  # the symptom's or the pattern's id
+    name: str
+    inputs: tuple[str, ...]  # the items that matched it, in input order
+    symptoms: tuple[Symptom, ...]
     advice: str
     source: Source | None
 

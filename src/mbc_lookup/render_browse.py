@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .model import Knowledge, Site, Source
-from .render_json import site_sources
+from .render_json import site_patterns, site_sources
 from .text import visible
 
 
@@ -93,16 +93,19 @@ def render_site(knowledge: Knowledge, site: Site, console: Console, phrases: boo
         console.print(Text("Known phrases (what mbc symptoms recognises)", style="bold"))
         console.print(known)
 
-    urgent = [symptom for symptom in site.symptoms if symptom.urgent]
+    urgent = [(s.name, s.advice_source, s.advice) for s in site.symptoms if s.urgent]
+    for pattern in site_patterns(knowledge, site):
+        together = " + ".join("/".join(group) for group in pattern.all_of)
+        urgent.append((f"{pattern.name} ({together})", pattern.source, pattern.advice))
     if urgent:
         advice = Text()
-        for index, symptom in enumerate(urgent):
+        for index, (name, source, words) in enumerate(urgent):
             if index:
                 advice.append("\n")
-            advice.append(_text(symptom.name, style="bold"))
-            advice.append(_text(f" [{symptom.advice_source}]", style="dim"))
+            advice.append(_text(name, style="bold"))
+            advice.append(_text(f" [{source}]", style="dim"))
             advice.append("\n")
-            advice.append(_text(symptom.advice))
+            advice.append(_text(words))
         title = "Needs prompt medical attention"
         console.print(Panel(advice, title=title, border_style="red", box=box.HEAVY))
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from . import __version__
-from .model import DiagnosticTest, Knowledge, LookupResult, Match, Site, Source, Symptom
+from .model import DiagnosticTest, Knowledge, LookupResult, Match, Site, Source, Symptom, UrgentPattern
 
 SCHEMA_VERSION = 1
 # json.dumps(ensure_ascii=False) leaves DEL, C1 controls and bidi overrides raw; escape them so
@@ -57,6 +57,7 @@ def header(kind: str, knowledge: Knowledge | None) -> dict[str, Any]:
         "kind": kind,
         "knowledge_version": knowledge.knowledge_version if knowledge else None,
         "knowledge_sha256": knowledge.sha256 if knowledge else None,
+        "seed_only": knowledge.seed_only if knowledge else False,
     }
 
 
@@ -96,9 +97,12 @@ def lookup_body(result: LookupResult) -> dict[str, Any]:
         ],
         "urgent": [
             {
-                "input": finding.input,
-                "symptom_id": finding.symptom.id,
-                "symptom": finding.symptom.name,
+                "kind": finding.kind,
+                "input": "; ".join(finding.inputs),
+                "inputs": list(finding.inputs),
+                "symptom_id": finding.id,
+                "symptom": finding.name,
+                "symptom_ids": [symptom.id for symptom in finding.symptoms],
                 "advice": finding.advice,
                 "source": _source(finding.source),
             }
@@ -128,9 +132,16 @@ def sites_to_dict(knowledge: Knowledge) -> dict[str, Any]:
     }
 
 
+def site_patterns(knowledge: Knowledge, site: Site) -> list[UrgentPattern]:
+    """The urgent patterns that involve one of the site's symptoms."""
+    ids = {symptom.id for symptom in site.symptoms}
+    return [p for p in knowledge.urgent_patterns if any(s in ids for group in p.all_of for s in group)]
+
+
 def site_sources(knowledge: Knowledge, site: Site) -> list[Source]:
-    """The sources a site's rows, links, advice and tests cite, in table order."""
+    """The sources a site's rows, links, advice, patterns and tests cite, in table order."""
     used = {test.source for test in site.tests}
+    used.update(pattern.source for pattern in site_patterns(knowledge, site))
     for symptom in site.symptoms:
         used.update(link.source for link in symptom.also_sites)
         used.update(filter(None, (symptom.source, symptom.advice_source)))
@@ -162,6 +173,16 @@ def site_to_dict(knowledge: Knowledge, site: Site, phrases: bool = False) -> dic
         "name": site.name,
         "symptoms": symptoms,
         "tests": [_test(test) for test in site.tests],
+        "urgent_patterns": [
+            {
+                "id": pattern.id,
+                "name": pattern.name,
+                "all_of": [list(group) for group in pattern.all_of],
+                "advice": pattern.advice,
+                "source": pattern.source,
+            }
+            for pattern in site_patterns(knowledge, site)
+        ],
         "sources": [_source(source) for source in site_sources(knowledge, site)],
     }
 

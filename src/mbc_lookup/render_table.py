@@ -54,11 +54,12 @@ def _urgent_panel(result: LookupResult) -> Panel:
     for index, finding in enumerate(result.urgent):
         if index:
             lines.append("\n")
-        lines.append(f"{finding.symptom.name}", style="bold")
-        lines.append(f'  (from "{visible(finding.input)}")\n')
-        lines.append(finding.advice)
+        lines.append(visible(finding.name), style="bold")
+        said = ", ".join(f'"{visible(text)}"' for text in finding.inputs)
+        lines.append(f"  (from {said})\n")
+        lines.append(visible(finding.advice))
         if finding.source is not None:
-            lines.append(f"\nAdvice source: {finding.source.publisher}", style="dim")
+            lines.append(f"\nAdvice source: {visible(finding.source.publisher)}", style="dim")
     return Panel(lines, title="Needs prompt medical attention", border_style="red", box=box.HEAVY)
 
 

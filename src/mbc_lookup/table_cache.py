@@ -32,10 +32,11 @@ from .model import (
     Source,
     Symptom,
     Treatment,
+    UrgentPattern,
 )
 from .table_file import read_table_file
 
-_FORMAT = 2  # bump when PhraseIndex or the model changes shape
+_FORMAT = 3  # bump when PhraseIndex or the model changes shape
 
 
 def cache_dir() -> Path | None:
@@ -46,9 +47,10 @@ def cache_dir() -> Path | None:
     return Path(base) / "mbc-lookup"
 
 
-def _entry(directory: Path, sha256: str) -> Path:
+def _entry(directory: Path, sha256: str, seed_only: bool) -> Path:
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-    return directory / f"{sha256}-{__version__}-{python}-{_FORMAT}.marshal"
+    variant = "seed" if seed_only else "full"
+    return directory / f"{sha256}-{variant}-{__version__}-{python}-{_FORMAT}.marshal"
 
 
 def _trusted(directory: Path) -> bool:
@@ -62,12 +64,13 @@ def _trusted(directory: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
-def load_index(path: str | Path | None = None) -> PhraseIndex:
+def load_index(path: str | Path | None = None, seed_only: bool = False) -> PhraseIndex:
     """The checked table at `path` (the shipped one when None) with its phrase index, from the
-    cache when it holds this exact table, else built (and cached). Raises `KnowledgeError`."""
+    cache when it holds this exact table, else built (and cached). `seed_only` restricts it
+    to the article's own rows. Raises `KnowledgeError`."""
     table = read_table_file(path)
     directory = cache_dir()
-    entry = _entry(directory, table.sha256) if directory is not None else None
+    entry = _entry(directory, table.sha256, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
         try:
             plain_knowledge, plain_index = marshal.loads(entry.read_bytes())
@@ -78,7 +81,8 @@ def load_index(path: str | Path | None = None) -> PhraseIndex:
             pass
     from .knowledge import parse_table_file
 
-    index = PhraseIndex(parse_table_file(table))
+    knowledge = parse_table_file(table)
+    index = PhraseIndex(knowledge.restricted_to_seed() if seed_only else knowledge)
     if entry is not None and directory is not None:
         _store(directory, entry, index)
     return index
@@ -111,7 +115,8 @@ def _plain(value: Any) -> Any:
 
 def _knowledge(plain: Any) -> Knowledge:
     """The inverse of `_plain` for a `Knowledge`: every field in the model's order."""
-    path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites = plain
+    (path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites,
+     patterns, seed_only) = plain  # fmt: skip
     return Knowledge(
         path=path,
         sha256=sha256,
@@ -124,6 +129,8 @@ def _knowledge(plain: Any) -> Knowledge:
         language=Language(*language),
         unrelated=unrelated,
         sites=tuple(_site(site) for site in sites),
+        urgent_patterns=tuple(UrgentPattern(*pattern) for pattern in patterns),
+        seed_only=seed_only,
     )
 
 

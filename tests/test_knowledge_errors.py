@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,15 +65,17 @@ def test_not_yaml_and_empty_and_no_sites() -> None:
     assert "must be a mapping" in _problems("- just\n- a list\n")[0]
 
 
-def test_alias_bomb_is_rejected_quickly() -> None:
+def test_alias_bomb_is_rejected_before_it_expands() -> None:
+    # Nine levels of five-fold aliases would expand to ~18 million items. The loader refuses
+    # the first alias while building the node graph, so nothing is ever expanded (no timing
+    # is asserted here: speed belongs to the benchmark, not to unit tests).
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
     for level in "bcdefghij":
         previous = chr(ord(level) - 1)
         bomb += f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"
-    start = time.perf_counter()
     problems = _problems(bomb)
-    assert time.perf_counter() - start < 2.0
     assert "anchors and aliases are not allowed" in problems[0]
+    assert problems[0].startswith("t.yaml:1:") or problems[0].startswith("t.yaml:2:")
 
 
 def test_missing_file_directory_and_binary(tmp_path: Path) -> None:

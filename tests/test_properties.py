@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from helpers import parse_document
+from helpers import parse_document, parse_ndjson
 from mbc_lookup.api import lookup_items
+from mbc_lookup.cli import app
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
 from mbc_lookup.render_json import dumps, result_to_dict
@@ -34,3 +36,17 @@ def test_any_text_gives_valid_deterministic_json(knowledge: Knowledge, matcher: 
         assert item["matches"] or item["negated"] is False
     for site in document["sites"]:
         assert site["score"] > 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.one_of(st.binary(max_size=60), TEXT.map(lambda t: t.encode("utf-8", "surrogatepass"))))
+)
+def test_any_batch_input_gives_complete_valid_ndjson(lines: list[bytes]) -> None:
+    stdin = b"\n".join(lines)
+    result = CliRunner().invoke(app, ["batch", "-"], input=stdin)
+    assert result.exit_code in (0, 1), result.output
+    documents = parse_ndjson(result.stdout)
+    numbers = [d["line"] for d in documents]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert all(d["disclaimer"] for d in documents)

@@ -1,9 +1,10 @@
 """One `mbc batch` run: read lines, look each up, write one JSON line per input line.
 
-Repeated lines are common in real batches (the same few symptom lists again and again), so
-each distinct line's rendered result is kept in a bounded cache; memory stays flat whatever
-the input size. Output is written in whole lines only, inside `hold()`, so an interruption
-can never leave half a line behind.
+Real batches repeat themselves: the same lists, and above all the same phrases in new
+combinations. So each distinct line's result, and each distinct item's JSON, is kept in a
+small bounded cache (emptied when full): memory stays flat whatever the input size, and a new
+line made of known items costs a ranking and a little JSON. Output is written in whole lines
+only, inside `hold()`, so an interruption can never leave half a line behind.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from typing import BinaryIO
 from .api import lookup_items
 from .batch import read_batch
 from .matching import Matcher
-from .model import Knowledge
-from .render_json import dumps, header, lookup_body
+from .model import InputResult, Knowledge
+from .render_json import dumps, header, input_to_dict, sites_to_list, urgent_to_list
 from .text import split_items, visible
 
-CACHE_LIMIT = 20_000  # distinct lines kept rendered; the cache is emptied when it is full
+CACHE_LIMIT = 4_096  # distinct lines kept rendered; emptied when full, so memory stays flat
+ITEM_CACHE_LIMIT = 4_096  # distinct items kept rendered
 CHUNK_LINES = 512  # lines written per write when the input is a file
 
 
@@ -37,6 +39,7 @@ class BatchRun:
         constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
         self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
+        self.item_cache: dict[str, str] = {}
         self.looked_up = 0
         self.skipped = 0
         self.matched_lines = 0
@@ -49,11 +52,23 @@ class BatchRun:
         cached = self.cache.get(text)
         if cached is None:
             result = lookup_items(split_items(text), self.matcher)
-            body = dumps(lookup_body(result))[1:].encode("utf-8")
+            inputs = ",".join(self.render_item(item) for item in result.inputs)
+            sites = dumps(sites_to_list(result)) if result.sites else "[]"
+            urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
+            body = f'"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'.encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
             self.cache[text] = cached
+        return cached
+
+    def render_item(self, item: InputResult) -> str:
+        cached = self.item_cache.get(item.text)
+        if cached is None:
+            cached = dumps(input_to_dict(item, self.matcher.cutoff))
+            if len(self.item_cache) >= ITEM_CACHE_LIMIT:
+                self.item_cache.clear()
+            self.item_cache[item.text] = cached
         return cached
 
     def process(

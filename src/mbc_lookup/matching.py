@@ -27,6 +27,9 @@ DEFAULT_CUTOFF = 75.0  # chosen from benchmarks/evaluate.py: see the README's fi
 MIN_REPAIR_LENGTH = 4  # words shorter than this are never typo-repaired
 MIN_WHOLE_ITEM_LENGTH = 5  # nor are items shorter than this compared as a whole
 SUGGESTION_CUTOFF = 50.0
+# Items answered are kept (up to this many distinct ones; the first seen, which in real input
+# are the common phrases) so repeats cost a dictionary lookup; bounded so memory stays flat.
+ITEM_CACHE_LIMIT = 4_096
 MAX_SUGGESTIONS = 3
 
 
@@ -156,7 +159,7 @@ class Matcher:
         cached = self._cache.get(cleaned)
         if cached is None:
             cached = self._match_cleaned(cleaned)
-            if len(self._cache) < 50_000:  # bounded: batch input can be endless
+            if len(self._cache) < ITEM_CACHE_LIMIT:
                 self._cache[cleaned] = cached
         return InputResult(
             text=text,

@@ -32,11 +32,13 @@ def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[S
         for site, quality in best.items():
             totals[site] = totals.get(site, 0.0) + quality
             texts.setdefault(site, []).append(item.text)
-    order = {site.id: index for index, site in enumerate(knowledge.sites)}
-    ranked = sorted(totals, key=lambda s: (-round(totals[s], 6), -len(texts[s]), order[s]))
+    if not totals:
+        return ()
+    order = {site.id: (index, site) for index, site in enumerate(knowledge.sites)}
+    ranked = sorted(totals, key=lambda s: (-round(totals[s], 6), -len(texts[s]), order[s][0]))
     return tuple(
         SiteResult(
-            site=knowledge.site(site_id),
+            site=order[site_id][1],
             score=round(totals[site_id], 3),
             symptoms=tuple(symptoms[site_id]),
             inputs=tuple(texts[site_id]),

@@ -12,7 +12,17 @@ import re
 from typing import Any
 
 from . import __version__
-from .model import DiagnosticTest, Knowledge, LookupResult, Match, Site, Source, Symptom, UrgentPattern
+from .model import (
+    DiagnosticTest,
+    InputResult,
+    Knowledge,
+    LookupResult,
+    Match,
+    Site,
+    Source,
+    Symptom,
+    UrgentPattern,
+)
 
 SCHEMA_VERSION = 1
 # json.dumps(ensure_ascii=False) leaves DEL, C1 controls and bidi overrides raw; escape them so
@@ -74,41 +84,51 @@ def result_to_dict(result: LookupResult, knowledge: Knowledge, line: int | None 
 def lookup_body(result: LookupResult) -> dict[str, Any]:
     """The part of a lookup document that depends on the input: inputs, sites, urgent."""
     return {
-        "inputs": [
-            {
-                "text": item.text,
-                "normalized": item.normalized,
-                "negated": item.negated,
-                "matches": [_match(match, result.fuzzy_cutoff) for match in item.matches],
-                "unrelated": item.unrelated,
-                "suggestions": list(item.suggestions),
-            }
-            for item in result.inputs
-        ],
-        "sites": [
-            {
-                "site": site.site.id,
-                "name": site.site.name,
-                "score": site.score,
-                "symptoms": [symptom.id for symptom in site.symptoms],
-                "inputs": list(site.inputs),
-            }
-            for site in result.sites
-        ],
-        "urgent": [
-            {
-                "kind": finding.kind,
-                "input": "; ".join(finding.inputs),
-                "inputs": list(finding.inputs),
-                "symptom_id": finding.id,
-                "symptom": finding.name,
-                "symptom_ids": [symptom.id for symptom in finding.symptoms],
-                "advice": finding.advice,
-                "source": _source(finding.source),
-            }
-            for finding in result.urgent
-        ],
+        "inputs": [input_to_dict(item, result.fuzzy_cutoff) for item in result.inputs],
+        "sites": sites_to_list(result),
+        "urgent": urgent_to_list(result),
     }
+
+
+def input_to_dict(item: InputResult, cutoff: float) -> dict[str, Any]:
+    """One item of the input and what it matched; it depends on the item and the cutoff only."""
+    return {
+        "text": item.text,
+        "normalized": item.normalized,
+        "negated": item.negated,
+        "matches": [_match(match, cutoff) for match in item.matches],
+        "unrelated": item.unrelated,
+        "suggestions": list(item.suggestions),
+    }
+
+
+def sites_to_list(result: LookupResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "site": site.site.id,
+            "name": site.site.name,
+            "score": site.score,
+            "symptoms": [symptom.id for symptom in site.symptoms],
+            "inputs": list(site.inputs),
+        }
+        for site in result.sites
+    ]
+
+
+def urgent_to_list(result: LookupResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": finding.kind,
+            "input": "; ".join(finding.inputs),
+            "inputs": list(finding.inputs),
+            "symptom_id": finding.id,
+            "symptom": finding.name,
+            "symptom_ids": [symptom.id for symptom in finding.symptoms],
+            "advice": finding.advice,
+            "source": _source(finding.source),
+        }
+        for finding in result.urgent
+    ]
 
 
 def _test(test: DiagnosticTest) -> dict[str, Any]:
@@ -217,7 +237,7 @@ def validation_to_dict(
     }
 
 
-def dumps(document: dict[str, Any]) -> str:
+def dumps(document: Any) -> str:
     """Compact, key-ordered as built, UTF-8-friendly and terminal-safe JSON text."""
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if text.isascii() and "\x7f" not in text:

@@ -13,6 +13,9 @@ warm (its first build is a one-off per table version), as it is for every run af
 3. `mbc batch` over 100,000 generated lines vs `plain_batch.py` (extractOne per phrase)
 4. peak memory of `mbc batch` on 1,000,000 lines vs on 10,000 lines
 5. `mbc symptoms "headache, dizziness" --json` vs a bare `python -c pass`
+
+`--floors PYTHON...` instead times the JSON floor app under other interpreters (venvs with
+other typer releases) against a bare start of each: how the typer range was chosen.
 """
 
 from __future__ import annotations
@@ -106,6 +109,32 @@ def peak_rss_kb(command: Sequence[str]) -> int:
     return int(usage.ru_maxrss)
 
 
+def floors(pythons: list[str], count: int) -> int:
+    """The typer floor app against a bare interpreter start, for each interpreter given."""
+    for python in pythons:
+        version = subprocess.run(
+            [python, "-c", "import typer; print(typer.__version__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        app = [python, str(HERE / "floor_json.py"), "symptoms", "headache, dizziness", "--json"]
+        bare = [python, "-c", "pass"]
+        for _ in range(3):
+            _run(app)
+            _run(bare)
+        times_app, times_bare = [], []
+        for _ in range(count):
+            times_app.append(_run(app))
+            times_bare.append(_run(bare))
+        ratio = statistics.median(a / b for a, b in zip(times_app, times_bare, strict=True))
+        print(
+            f"typer {version:<8} floor app {statistics.median(times_app) * 1000:6.1f} ms   "
+            f"bare python {statistics.median(times_bare) * 1000:5.1f} ms   median ratio {ratio:5.2f}x"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -113,7 +142,10 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=21, help="interleaved pairs per comparison (>= 15)")
     parser.add_argument("--batch-pairs", type=int, default=15, help="pairs for the batch comparison")
     parser.add_argument("--only", choices=["startup", "batch", "memory"], help="run one group")
+    parser.add_argument("--floors", nargs="+", metavar="PYTHON", help="time floor_json.py under these")
     options = parser.parse_args()
+    if options.floors:
+        return floors(options.floors, options.pairs)
 
     print(f"python {sys.version.split()[0]} at {PYTHON}; mbc at {MBC}")
     # An editable install under PYTHONDONTWRITEBYTECODE would compile mbc_lookup's source on

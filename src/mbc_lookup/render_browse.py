@@ -33,6 +33,17 @@ def _source_line(source: Source) -> Text:
     return line
 
 
+def _described(title: str, what: str, rows: list[tuple[str, str, str]]) -> Table:
+    """A table of named things with what each is and its source (tests, treatments)."""
+    table = Table(title=title, box=box.SIMPLE, title_justify="left")
+    table.add_column(what, style="bold")
+    table.add_column("What it is")
+    table.add_column("Source")
+    for name, description, source in rows:
+        table.add_row(_text(name), _text(description), _text(source))
+    return table
+
+
 def render_sites(knowledge: Knowledge, console: Console) -> None:
     table = Table(
         title="Sites metastatic breast cancer commonly spreads to",
@@ -109,13 +120,8 @@ def render_site(knowledge: Knowledge, site: Site, console: Console, phrases: boo
         title = "Needs prompt medical attention"
         console.print(Panel(advice, title=title, border_style="red", box=box.HEAVY))
 
-    tests = Table(title="Tests used to look for spread here", box=box.SIMPLE, title_justify="left")
-    tests.add_column("Test", style="bold")
-    tests.add_column("What it is")
-    tests.add_column("Source")
-    for test in site.tests:
-        tests.add_row(_text(test.name), _text(test.description), _text(test.source))
-    console.print(tests)
+    rows = [(test.name, test.description, test.source) for test in site.tests]
+    console.print(_described("Tests used to look for spread here", "Test", rows))
 
     console.print(Text("Sources", style="bold"))
     console.print(Group(*(_source_line(source) for source in site_sources(knowledge, site))))
@@ -125,13 +131,8 @@ def render_site(knowledge: Knowledge, site: Site, console: Console, phrases: boo
 
 def render_treatments(knowledge: Knowledge, console: Console) -> None:
     console.print(_text(knowledge.treatment_summary))
-    table = Table(title="Treatments", box=box.SIMPLE_HEAVY, title_justify="left")
-    table.add_column("Treatment", style="bold")
-    table.add_column("What it is")
-    table.add_column("Source")
-    for treatment in knowledge.treatments:
-        table.add_row(_text(treatment.name), _text(treatment.description), _text(treatment.source))
-    console.print(table)
+    rows = [(t.name, t.description, t.source) for t in knowledge.treatments]
+    console.print(_described("Treatments", "Treatment", rows))
     used = {treatment.source for treatment in knowledge.treatments}
     console.print(Group(*(_source_line(source) for source in knowledge.sources if source.id in used)))
     console.print()

@@ -84,6 +84,14 @@ def test_batch_reads_a_file_and_writes_output_and_summary(mbc: Mbc, tmp_path: Pa
     ]  # fmt: skip
 
 
+def test_batch_refuses_to_overwrite_its_input(mbc: Mbc, tmp_path: Path) -> None:
+    lists = tmp_path / "lists.txt"
+    lists.write_text("headache\n", encoding="utf-8")
+    result = mbc("batch", str(lists), "--output", str(lists))
+    assert result.exit_code == 2 and "is the input file" in result.stderr
+    assert lists.read_text(encoding="utf-8") == "headache\n"
+
+
 def test_batch_without_a_terminal_writes_nothing_on_stderr(mbc: Mbc, tmp_path: Path) -> None:
     lists = tmp_path / "lists.txt"
     lists.write_text("headache\n" * 3000, encoding="utf-8")

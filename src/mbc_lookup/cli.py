@@ -227,6 +227,8 @@ def batch(
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
     source = _open_input(file)
+    if output is not None and file != "-" and output.exists() and os.path.samefile(file, output):
+        fail(f"{output}: is the input file; writing to it would destroy it")
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
     from .batch_run import BatchRun

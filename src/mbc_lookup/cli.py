@@ -9,6 +9,8 @@ Exit codes (the same for every command):
 141  the reader of the output went away (`mbc ... | head`), as for any program ended by SIGPIPE
 """
 
+# No `from __future__ import annotations` here: typer would then re-evaluate every parameter's
+# annotation from its string at start-up, which costs more than the rest of a lookup.
 import os
 import signal
 import stat

@@ -2,7 +2,8 @@
 
 Everything here is an immutable NamedTuple, so results can be shared, hashed and compared
 freely. (NamedTuples rather than frozen dataclasses: they cost a tenth as much to define, and
-the start-up of a lookup CLI is most of its cost.)
+the start-up of a lookup CLI is most of its cost. For the same reason annotations here are
+evaluated at import, not kept as strings for NamedTuple to parse.)
 """
 
 from typing import Literal, NamedTuple

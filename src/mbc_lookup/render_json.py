@@ -27,7 +27,7 @@ from .model import (
 SCHEMA_VERSION = 1
 # json.dumps(ensure_ascii=False) leaves DEL, C1 controls and bidi overrides raw; escape them so
 # the document is safe to print on a terminal.
-_UNSAFE = re.compile("[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE = "[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 
 
 def _source(source: Source | None) -> dict[str, Any] | None:
@@ -242,4 +242,4 @@ def dumps(document: Any) -> str:
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if text.isascii() and "\x7f" not in text:
         return text  # the common case: nothing left to escape
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)  # compiled on first use

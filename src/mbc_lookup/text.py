@@ -20,9 +20,7 @@ ITEM_SEPARATORS = re.compile(r"[,;\n\r\u2028\u2029]+")
 APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
 NOT_WORD = re.compile(r"[^\w]+|_+")
 # Control and direction-changing characters: never sent raw to a terminal.
-UNSAFE_FOR_TERMINAL = re.compile(
-    "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
+UNSAFE_FOR_TERMINAL = "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 MAX_ITEM_CHARS = 500  # longer items are cut: no symptom phrase is anywhere near this long
 
 
@@ -47,8 +45,10 @@ def split_items(text: str) -> list[str]:
 
 def visible(text: str) -> str:
     """Text with control and direction-changing characters shown as escapes (\\x1b, \\u202e)."""
-    return UNSAFE_FOR_TERMINAL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    return re.sub(  # compiled on first use (re caches it): the JSON path never needs it
+        UNSAFE_FOR_TERMINAL,
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+        text,
     )
 
 

@@ -75,3 +75,18 @@ def test_the_cache_can_be_turned_off_or_be_unwritable(
     blocked.write_text("", encoding="utf-8")
     monkeypatch.setenv("MBC_CACHE_DIR", str(blocked / "cache"))
     assert load_matcher().knowledge.sites  # mkdir fails: answered anyway
+
+
+def test_the_cache_keeps_only_the_newest_entries(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mbc_lookup import table_cache
+
+    cache.mkdir(mode=0o700)
+    for index in range(5):
+        stale = cache / f"{index:064x}-full-old.marshal"
+        stale.write_bytes(b"x")
+        os.utime(stale, (index, index))
+    monkeypatch.setattr(table_cache, "MAX_ENTRIES", 3)
+    load_matcher()  # writes the shipped table's entry, then prunes
+    left = sorted(path.name for path in cache.iterdir())
+    assert len(left) == 3
+    assert any(name.startswith(load_matcher().knowledge.sha256) for name in left)

@@ -37,6 +37,7 @@ from .model import (
 from .table_file import read_table_file
 
 _FORMAT = 3  # bump when PhraseIndex or the model changes shape
+MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 
 
 def cache_dir() -> Path | None:
@@ -104,6 +105,21 @@ def _store(directory: Path, entry: Path, index: PhraseIndex) -> None:
         os.replace(temporary, entry)  # atomic: a reader sees the old entry or the whole new one
     except OSError:  # a full disk
         Path(temporary).unlink(missing_ok=True)
+        return
+    _prune(directory)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the cache small: entries for edited tables or old versions are never read again."""
+    try:
+        entries = sorted(
+            (path for path in directory.iterdir() if path.suffix in (".marshal", ".pickle")),
+            key=lambda path: path.stat().st_mtime,
+        )
+        for stale in entries[:-MAX_ENTRIES]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process pruned first, or the directory went away
 
 
 def _plain(value: Any) -> Any:

@@ -73,13 +73,9 @@ def load_index(path: str | Path | None = None, seed_only: bool = False) -> Phras
     directory = cache_dir()
     entry = _entry(directory, table.sha256, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
-        try:
-            plain_knowledge, plain_index = marshal.loads(entry.read_bytes())
-            knowledge = _knowledge(plain_knowledge)._replace(path=table.name)
-            if knowledge.sha256 == table.sha256:
-                return PhraseIndex.from_plain(knowledge, plain_index)
-        except Exception:  # any unreadable or outdated cache entry is simply rebuilt
-            pass
+        cached = _read_entry(entry, table.name, table.sha256)
+        if cached is not None:
+            return cached
     from .knowledge import parse_table_file
 
     knowledge = parse_table_file(table)
@@ -87,6 +83,17 @@ def load_index(path: str | Path | None = None, seed_only: bool = False) -> Phras
     if entry is not None and directory is not None:
         _store(directory, entry, index)
     return index
+
+
+def _read_entry(entry: Path, name: str, sha256: str) -> PhraseIndex | None:
+    """The index stored in `entry`, or None when it is missing, unreadable or outdated (the
+    caller then builds it again)."""
+    try:
+        plain_knowledge, plain_index = marshal.loads(entry.read_bytes())
+        knowledge = _knowledge(plain_knowledge)._replace(path=name)
+        return PhraseIndex.from_plain(knowledge, plain_index) if knowledge.sha256 == sha256 else None
+    except Exception:  # a corrupt or older-format entry: anything it raises means "rebuild"
+        return None
 
 
 def _store(directory: Path, entry: Path, index: PhraseIndex) -> None:
@@ -119,7 +126,7 @@ def _prune(directory: Path) -> None:
         for stale in entries[:-MAX_ENTRIES]:
             stale.unlink(missing_ok=True)
     except OSError:
-        pass  # another process pruned first, or the directory went away
+        return  # another process pruned first, or the directory went away
 
 
 def _plain(value: Any) -> Any:

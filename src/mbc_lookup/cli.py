@@ -374,11 +374,10 @@ def validate(
         sha256 = knowledge.sha256
     except KnowledgeError as error:
         problems, sha256 = error.problems, error.sha256
-    rows = [(problem.path, problem.line, problem.message) for problem in problems]
     if json_output:
         from .render_json import dumps, validation_to_dict
 
-        _write(dumps(validation_to_dict(str(target), knowledge, rows, sha256)) + "\n")
+        _write(dumps(validation_to_dict(str(target), knowledge, problems, sha256)) + "\n")
     else:
         from .text import visible
 

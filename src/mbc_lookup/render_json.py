@@ -23,11 +23,12 @@ from .model import (
     Symptom,
     UrgentPattern,
 )
+from .table_file import Problem
+from .text import UNSAFE_FOR_TERMINAL
 
 SCHEMA_VERSION = 1
-# json.dumps(ensure_ascii=False) leaves DEL, C1 controls and bidi overrides raw; escape them so
-# the document is safe to print on a terminal.
-_UNSAFE = "[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+# json.dumps(ensure_ascii=False) escapes C0 controls but leaves DEL, C1 controls and bidi
+# overrides raw; the terminal-unsafe set from `text` finds exactly those in its output.
 
 
 def _source(source: Source | None) -> dict[str, Any] | None:
@@ -224,14 +225,14 @@ def treatments_to_dict(knowledge: Knowledge) -> dict[str, Any]:
 
 
 def validation_to_dict(
-    path: str, knowledge: Knowledge | None, problems: list[tuple[str, int | None, str]], sha256: str | None
+    path: str, knowledge: Knowledge | None, problems: list[Problem], sha256: str | None
 ) -> dict[str, Any]:
     document = header("validation", knowledge)
     document["knowledge_sha256"] = sha256
     return document | {
         "path": path,
         "valid": not problems,
-        "problems": [{"path": where, "line": line, "message": message} for where, line, message in problems],
+        "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in problems],
         "site_count": len(knowledge.sites) if knowledge else 0,
         "symptom_count": len(knowledge.symptoms) if knowledge else 0,
     }
@@ -242,4 +243,4 @@ def dumps(document: Any) -> str:
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if text.isascii() and "\x7f" not in text:
         return text  # the common case: nothing left to escape
-    return re.sub(_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)  # compiled on first use
+    return re.sub(UNSAFE_FOR_TERMINAL, lambda m: f"\\u{ord(m.group()):04x}", text)

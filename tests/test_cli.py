@@ -117,7 +117,7 @@ def test_no_color_gives_no_escape_codes(mbc: Mbc) -> None:
 
 def test_explain_shows_normalised_text_method_score_and_cutoff(mbc: Mbc) -> None:
     out = mbc("symptoms", "Really bad HEADACHE!!, weezing", "--explain").stdout
-    assert "How each item was read" in out
+    assert "How each part was read" in out
     assert "headache" in out and "fuzzy" in out and "75" in out
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from .matching import DEFAULT_CUTOFF, Matcher
 from .model import InputResult, Knowledge, LookupResult, Site, Source, Symptom, UrgentFinding
 from .ranking import rank_sites
-from .text import clean_text, iter_unique, split_items, stem, words
+from .reading import Reader
+from .text import clean_text, stem, words
 
 SITE_NAME_CUTOFF = 75.0  # similarity needed to take a mistyped site name ("lymf nodes")
 
@@ -22,16 +23,26 @@ class UnknownSiteError(LookupError):
         self.known = known
 
 
-def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
-    """Match already-split items (duplicates are reported once) and rank the sites."""
-    inputs = tuple(matcher.match_item(item, cleaned) for item, cleaned in iter_unique(list(items)))
-    knowledge = matcher.knowledge
+def lookup_text(text: str, reader: Reader | Matcher) -> LookupResult:
+    """Read a whole text (a comma list, a sentence or a paragraph) and rank the sites. Build
+    one `Reader` for many lookups: it keeps the parts it has read."""
+    if isinstance(reader, Matcher):
+        reader = Reader(reader)
+    inputs, modifiers = reader.read(text)
+    knowledge = reader.knowledge
     return LookupResult(
         inputs=inputs,
         sites=rank_sites(inputs, knowledge),
         urgent=_urgent_findings(inputs, knowledge),
-        fuzzy_cutoff=matcher.cutoff,
+        fuzzy_cutoff=reader.cutoff,
+        text=text,
+        modifiers=modifiers,
     )
+
+
+def lookup_items(items: Iterable[str], reader: Reader | Matcher) -> LookupResult:
+    """Look up a list of symptoms, one per item (each read as a line of its own)."""
+    return lookup_text("\n".join(item.replace("\n", " ") for item in items), reader)
 
 
 def load_matcher(
@@ -56,26 +67,29 @@ def lookup(
     """Look up symptoms typed as one string ("headache, dizziness").
 
     `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff.
-    For many lookups build one `Matcher` (or `load_matcher()`) and call `lookup_items`.
+    For many lookups build one `Reader(load_matcher())` and call `lookup_text`.
     """
     if knowledge is None:
         matcher = load_matcher(threshold=threshold)
     else:
         matcher = Matcher(knowledge, cutoff=DEFAULT_CUTOFF if threshold is None else threshold)
-    return lookup_items(split_items(text), matcher)
+    return lookup_text(text, matcher)
 
 
 def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[UrgentFinding, ...]:
-    """Urgent patterns first (several items together), then each urgent symptom. Negated
-    items count for neither."""
-    counted = [item for item in inputs if not item.negated]
+    """Urgent patterns first (several items together), then each urgent symptom, once. Only
+    present mentions count: not denied, past, feared or doubted ones."""
+    counted = [item for item in inputs if any(m.present for m in item.matches)]
     findings: list[UrgentFinding] = []
     for pattern in knowledge.urgent_patterns:
         texts: set[str] = set()
         symptoms: list[Symptom] = []
         for group in pattern.all_of:
             found = [
-                (item.text, m.symptom) for item in counted for m in item.matches if m.symptom.id in group
+                (item.text, m.symptom)
+                for item in counted
+                for m in item.matches
+                if m.present and m.symptom.id in group
             ]
             if not found:
                 break
@@ -93,10 +107,12 @@ def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> t
                     source=_source_or_none(knowledge, pattern.source),
                 )
             )
+    reported: set[str] = set()
     for item in counted:
         for match in item.matches:
             symptom = match.symptom
-            if symptom.urgent and symptom.advice:
+            if match.present and symptom.urgent and symptom.advice and symptom.id not in reported:
+                reported.add(symptom.id)
                 findings.append(
                     UrgentFinding(
                         kind="symptom",

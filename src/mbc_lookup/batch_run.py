@@ -14,12 +14,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import BinaryIO
 
-from .api import lookup_items
+from .api import lookup_text
 from .batch import read_batch
 from .matching import Matcher
 from .model import InputResult, Knowledge
-from .render_json import dumps, header, input_to_dict, sites_to_list, urgent_to_list
-from .text import split_items, visible
+from .reading import Reader
+from .render_json import dumps, header, input_to_dict, modifier_list, sites_to_list, urgent_to_list
+from .text import visible
 
 CACHE_LIMIT = 4_096  # distinct lines kept rendered; emptied when full, so memory stays flat
 ITEM_CACHE_LIMIT = 4_096  # distinct items kept rendered
@@ -29,6 +30,7 @@ CHUNK_LINES = 512  # lines written per write when the input is a file
 class BatchRun:
     def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool) -> None:
         self.matcher = matcher
+        self.reader = Reader(matcher)
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
@@ -39,7 +41,7 @@ class BatchRun:
         constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
         self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
-        self.item_cache: dict[str, str] = {}
+        self.item_cache: dict[tuple[str, int], str] = {}  # (part, where it starts) -> JSON
         self.looked_up = 0
         self.skipped = 0
         self.matched_lines = 0
@@ -51,11 +53,15 @@ class BatchRun:
         is urgent."""
         cached = self.cache.get(text)
         if cached is None:
-            result = lookup_items(split_items(text), self.matcher)
+            result = lookup_text(text, self.reader)
             inputs = ",".join(self.render_item(item) for item in result.inputs)
             sites = dumps(sites_to_list(result)) if result.sites else "[]"
             urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
-            body = f'"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'.encode()
+            modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
+            said = dumps(text)
+            body = (
+                f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'
+            ).encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
@@ -63,12 +69,13 @@ class BatchRun:
         return cached
 
     def render_item(self, item: InputResult) -> str:
-        cached = self.item_cache.get(item.text)
+        key = (item.text, item.start)
+        cached = self.item_cache.get(key)
         if cached is None:
             cached = dumps(input_to_dict(item, self.matcher.cutoff))
             if len(self.item_cache) >= ITEM_CACHE_LIMIT:
                 self.item_cache.clear()
-            self.item_cache[item.text] = cached
+            self.item_cache[key] = cached
         return cached
 
     def process(

@@ -146,7 +146,8 @@ def symptoms(
     text: Annotated[
         str,
         typer.Argument(
-            help='Symptoms separated by commas, semicolons or newlines, e.g. "headache, dizziness". '
+            help='Symptoms as a comma list ("headache, dizziness") or in your own words '
+            '("my head has hurt for a week and I keep being sick"). '
             'Use "-" to read them from standard input.',
             show_default=False,
         ),
@@ -170,17 +171,17 @@ def symptoms(
       mbc symptoms "yellow skin; itching" --json | jq '.sites[0].site'
       echo "cough, wheezing" | mbc symptoms -
     """
-    from .api import lookup_items
-    from .text import split_items
+    from .api import lookup_text
+    from .text import split_parts, without_surrogates
 
     if text == "-":
         text = _read_stdin()
-    items = split_items(text)
-    if not items:
+    text = without_surrogates(text)
+    if not split_parts(text):
         fail('nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness"')
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
-    result = lookup_items(items, matcher)
+    result = lookup_text(text, matcher)
     if json_output:
         from .render_json import dumps, result_to_dict
 

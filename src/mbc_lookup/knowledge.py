@@ -16,9 +16,14 @@ import yaml
 
 from .model import (
     Codes,
+    ContextRule,
     DiagnosticTest,
     Knowledge,
     Language,
+    LocationRule,
+    ModifierRule,
+    Reading,
+    SenseRule,
     Site,
     SiteLink,
     Source,
@@ -214,10 +219,10 @@ class _Checker:
 
 def _read_language(check: _Checker, top: _Map) -> Language:
     where = "language"
-    keys = {"ignore_words", "negation_cues", "negation_answers", "conjunctions", "synonyms"}
+    keys = {"ignore_words", "negation_answers", "conjunctions", "synonyms"}
     lang = check.mapping(top.get(where), where, check.line_of(top, where), keys, keys)
     if lang is None:
-        return Language((), (), (), (), ())
+        return Language((), (), (), ())
     groups: list[tuple[str, tuple[str, ...]]] = []
     synonyms = lang.get("synonyms")
     if not isinstance(synonyms, _Map):
@@ -230,7 +235,6 @@ def _read_language(check: _Checker, top: _Map) -> Language:
             groups.append((canonical, check.texts(synonyms, canonical, "language.synonyms")))
     return Language(
         ignore_words=check.texts(lang, "ignore_words", where),
-        negation_cues=check.texts(lang, "negation_cues", where),
         negation_answers=check.texts(lang, "negation_answers", where),
         conjunctions=check.texts(lang, "conjunctions", where),
         synonyms=tuple(groups),
@@ -399,6 +403,109 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
     return UrgentPattern(id=pattern_id, name=name, all_of=tuple(groups), advice=advice, source=source)
 
 
+CONTEXT_CATEGORIES = ("negated", "historical", "hypothetical", "uncertain", "pseudo", "terminate")
+DIRECTIONS = ("forward", "backward", "bidirectional", "none")
+MODIFIER_CATEGORIES = (
+    "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
+    "timing", "activity", "amount",
+)  # fmt: skip
+
+
+def _choice(check: _Checker, item: _Map, key: str, where: str, choices: tuple[str, ...]) -> str | None:
+    value = check.text(item, key, where)
+    if value is not None and value not in choices:
+        check.add(check.line_of(item, key), f"{where}.{key} must be one of {', '.join(choices)}")
+        return None
+    return value
+
+
+def _count(check: _Checker, item: _Map, key: str, where: str, default: int) -> int:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 50:
+        check.add(check.line_of(item, key), f"{where}.{key} must be a whole number from 1 to 50")
+        return default
+    return value
+
+
+def _sourced_rule(check: _Checker, item: _Map, where: str) -> str | None:
+    source = check.text(item, "source", where)
+    if source is not None:
+        check.lines[("rule", where)] = check.line_of(item, "source")
+    return source
+
+
+def _read_reading(check: _Checker, top: _Map) -> Reading:
+    """The rule tables of the reading pass: context, modifiers, senses, locations."""
+    context: list[ContextRule] = []
+    for index, value, line in check.items(top, "context", "table"):
+        where = f"context[{index}]"
+        keys = {"literal", "category", "direction", "max_words", "source"}
+        item = check.mapping(value, where, line, keys, {"literal", "category", "source"})
+        if item is None:
+            continue
+        literal = check.text(item, "literal", where)
+        category = _choice(check, item, "category", where, CONTEXT_CATEGORIES)
+        direction = _choice(check, item, "direction", where, DIRECTIONS) if "direction" in item else "none"
+        max_words = _count(check, item, "max_words", where, 6)
+        source = _sourced_rule(check, item, where)
+        if literal and category and direction and source:
+            context.append(ContextRule(literal.casefold(), category, direction, max_words, source))
+    modifiers: list[ModifierRule] = []
+    for index, value, line in check.items(top, "modifiers", "table"):
+        where = f"modifiers[{index}]"
+        keys = {"category", "value", "literals", "pattern", "source"}
+        item = check.mapping(value, where, line, keys, {"category", "value", "source"})
+        if item is None:
+            continue
+        category = _choice(check, item, "category", where, MODIFIER_CATEGORIES)
+        modifier_value = check.text(item, "value", where)
+        literals = check.texts(item, "literals", where) if "literals" in item else ()
+        pattern = check.text(item, "pattern", where) if "pattern" in item else None
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                check.add(check.line_of(item, "pattern"), f"{where}.pattern is not a valid pattern: {error}")
+                pattern = None
+        if not literals and pattern is None and ("literals" in item) == ("pattern" in item):
+            check.add(item.line, f"{where}: give literals or a pattern")
+        source = _sourced_rule(check, item, where)
+        if category and modifier_value and source and (literals or pattern):
+            modifiers.append(ModifierRule(category, modifier_value, literals, pattern, source))
+    senses: list[SenseRule] = []
+    for index, value, line in check.items(top, "senses", "table"):
+        where = f"senses[{index}]"
+        keys = {"word", "not_near", "needs_near", "window", "otherwise_unrelated", "source"}
+        item = check.mapping(value, where, line, keys, {"word", "source"})
+        if item is None:
+            continue
+        word = check.text(item, "word", where)
+        not_near = check.texts(item, "not_near", where) if "not_near" in item else ()
+        needs_near = check.texts(item, "needs_near", where) if "needs_near" in item else ()
+        if not not_near and not needs_near:
+            check.add(item.line, f"{where}: give not_near, needs_near or both")
+        window = _count(check, item, "window", where, 2)
+        unrelated = check.flag(item, "otherwise_unrelated", where)
+        source = _sourced_rule(check, item, where)
+        if word and source:
+            senses.append(SenseRule(word.casefold(), not_near, needs_near, window, source, unrelated))
+    locations: list[LocationRule] = []
+    for index, value, line in check.items(top, "locations", "table"):
+        where = f"locations[{index}]"
+        keys = {"symptoms", "locations", "site", "source"}
+        item = check.mapping(value, where, line, keys, keys)
+        if item is None:
+            continue
+        symptoms = check.texts(item, "symptoms", where)
+        places = check.texts(item, "locations", where)
+        site = check.text(item, "site", where)
+        source = _sourced_rule(check, item, where)
+        check.lines[("location", where)] = item.line
+        if symptoms and places and site and source:
+            locations.append(LocationRule(symptoms, places, site, source))
+    return Reading(tuple(context), tuple(modifiers), tuple(senses), tuple(locations))
+
+
 def _read_sources(check: _Checker, top: _Map) -> tuple[Source, ...]:
     sources: list[Source] = []
     for index, value, line in check.items(top, "sources", "table"):
@@ -466,6 +573,30 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
             advice = ("advice_source", symptom.id)
             known(symptom.advice_source, f"the advice of symptom {symptom.id!r}", advice)
     symptom_ids = {symptom.id for symptom in knowledge.symptoms}
+    reading = knowledge.reading
+    rule_sources = [
+        (kind, [rule.source for rule in rules])
+        for kind, rules in (
+            ("context", reading.context),
+            ("modifiers", reading.modifiers),
+            ("senses", reading.senses),
+            ("locations", reading.locations),
+        )
+    ]
+    for kind, sources in rule_sources:
+        for index, rule_source in enumerate(sources):
+            rule_where = f"{kind}[{index}]"
+            known(rule_source, f"rule {rule_where}", ("rule", rule_where))
+    location_values = {rule.value for rule in reading.modifiers if rule.category == "location"}
+    for index, location in enumerate(reading.locations):
+        place = f"locations[{index}]"
+        line = check.lines.get(("location", place))
+        if location.site not in site_ids:
+            check.add(line, f"{place} names unknown site {location.site!r}")
+        for symptom_id in sorted(set(location.symptoms) - symptom_ids):
+            check.add(line, f"{place} names unknown symptom {symptom_id!r}")
+        for value in sorted(set(location.locations) - location_values):
+            check.add(line, f"{place} names location {value!r}, which no location modifier gives")
     for pattern in knowledge.urgent_patterns:
         known(pattern.source, f"pattern {pattern.id!r}", ("source", pattern.id))
         for symptom_id in sorted({s for group in pattern.all_of for s in group} - symptom_ids):
@@ -477,13 +608,13 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
 
 def _check_phrases(check: _Checker, knowledge: Knowledge) -> None:
     """Every phrase must mean one symptom once normalised, and never an unrelated complaint."""
-    normalizer = Normalizer(knowledge.language)
+    normalizer = Normalizer(knowledge.language, knowledge.negation_words)
     owner: dict[frozenset[str], str] = {}
     for symptom in knowledge.symptoms:
         for phrase in (symptom.name, *symptom.phrases):
             line = check.lines.get(("phrase", symptom.id, phrase))
             key = normalizer.content_set(phrase)
-            if not key - normalizer.negation_cues:
+            if not key - normalizer.negation_words:
                 check.add(line, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
                 continue
             other = owner.setdefault(key, symptom.id)
@@ -509,7 +640,8 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
         "language", "unrelated", "sites",
     }  # fmt: skip
-    top = check.mapping(data, "the table", 1, required | {"urgent_patterns"}, required)
+    optional = {"urgent_patterns", "context", "modifiers", "senses", "locations"}
+    top = check.mapping(data, "the table", 1, required | optional, required)
     if top is None:
         raise KnowledgeError(check.problems)
     if top.get("format") != 1:
@@ -520,6 +652,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     sources = _read_sources(check, top)
     summary, treatments = _read_treatments(check, top)
     language = _read_language(check, top)
+    reading = _read_reading(check, top)
     unrelated = check.texts(top, "unrelated", "table")
     _remember_phrases(check, top, "unrelated", "", "unrelated")
     sites = tuple(
@@ -545,6 +678,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         unrelated=unrelated,
         sites=sites,
         urgent_patterns=patterns,
+        reading=reading,
     )
     _check_references(check, knowledge)
     _check_phrases(check, knowledge)

@@ -9,6 +9,8 @@ evaluated at import, not kept as strings for NamedTuple to parse.)
 from typing import Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
+# How a mention is meant: only "present" mentions count toward sites and triage.
+Context = Literal["present", "negated", "historical", "hypothetical", "uncertain"]
 UrgentKind = Literal["symptom", "pattern"]
 SEED_SOURCE = "seed"  # the source id of the article's own rows (see `Knowledge.seed_only`)
 
@@ -85,10 +87,67 @@ class Language(NamedTuple):
     """Word lists the matcher uses; they live in the table, not in code."""
 
     ignore_words: tuple[str, ...]
-    negation_cues: tuple[str, ...]
     negation_answers: tuple[str, ...]
     conjunctions: tuple[str, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+class ContextRule(NamedTuple):
+    """A ConText trigger (Harkema et al. 2009): words that change how nearby mentions are
+    meant. `category` is negated, historical, hypothetical, uncertain, pseudo (looks like a
+    trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
+    `direction` says which mentions it reaches: forward (after it), backward (before it) or
+    bidirectional; `max_words` bounds the reach."""
+
+    literal: str
+    category: str
+    direction: str
+    max_words: int
+    source: str
+
+
+class ModifierRule(NamedTuple):
+    """Words (or, for numbers, a regular expression) that qualify a mention: its onset,
+    severity, course, duration, body side or location, a temperature, treatment context."""
+
+    category: str
+    value: str
+    literals: tuple[str, ...]
+    pattern: str | None
+    source: str
+
+
+class SenseRule(NamedTuple):
+    """A word that is a symptom only in some senses ("had a fit", not "clothes fit"): a
+    mention resting on `word` is dropped when one of `not_near` is within `window` words of
+    it, or when `needs_near` is given and none of it is. With `otherwise_unrelated`, the word
+    in its other sense is an everyday complaint (a single bout of hiccups)."""
+
+    word: str
+    not_near: tuple[str, ...]
+    needs_near: tuple[str, ...]
+    window: int
+    source: str
+    otherwise_unrelated: bool = False
+
+
+class LocationRule(NamedTuple):
+    """Where the body location decides the site: a mention of one of `symptoms` with a
+    location modifier in `locations` is associated with `site` first."""
+
+    symptoms: tuple[str, ...]
+    locations: tuple[str, ...]
+    site: str
+    source: str
+
+
+class Reading(NamedTuple):
+    """The rule tables of the reading pass; they live in the table, not in code."""
+
+    context: tuple[ContextRule, ...] = ()
+    modifiers: tuple[ModifierRule, ...] = ()
+    senses: tuple[SenseRule, ...] = ()
+    locations: tuple[LocationRule, ...] = ()
 
 
 class UrgentPattern(NamedTuple):
@@ -115,6 +174,16 @@ class Knowledge(NamedTuple):
     sites: tuple[Site, ...]
     urgent_patterns: tuple[UrgentPattern, ...] = ()
     seed_only: bool = False  # True when restricted to the article's own rows
+    reading: Reading = Reading()
+
+    @property
+    def negation_words(self) -> tuple[str, ...]:
+        """The one-word denials among the context rules ("no", "not", "without")."""
+        return tuple(
+            rule.literal
+            for rule in self.reading.context
+            if rule.category == "negated" and " " not in rule.literal
+        )
 
     @property
     def symptoms(self) -> tuple[Symptom, ...]:
@@ -158,22 +227,46 @@ class Knowledge(NamedTuple):
 # --- what a lookup returns -----------------------------------------------------------------
 
 
+class Modifier(NamedTuple):
+    """A qualifier found in the text, with where it was typed."""
+
+    category: str  # onset, severity, course, duration, side, location, temperature, treatment
+    value: str  # the table's value for it ("sudden", "worsening", "leg"; "38.5C" for a temperature)
+    text: str  # the words as typed
+    start: int  # character offsets into the text as typed
+    end: int
+
+
 class Match(NamedTuple):
-    """One known symptom that an input item matched, and how."""
+    """One known symptom mentioned in the text, how it matched, and how it is meant."""
 
     symptom: Symptom
     matched: str  # the known phrase (as written in the table) that matched
     method: MatchMethod
     score: float  # 100 for exact and phrase matches; the similarity for fuzzy ones
+    start: int = 0  # character offsets of the mention into the text as typed
+    end: int = 0
+    context: Context = "present"
+    cues: tuple[str, ...] = ()  # the context triggers that decided `context`, as typed
+    modifiers: tuple[Modifier, ...] = ()
+    located_site: str | None = None  # the site its body location points to first, if any
+
+    @property
+    def present(self) -> bool:
+        return self.context == "present"
 
 
 class InputResult(NamedTuple):
-    text: str  # the item as the user typed it (trimmed)
+    """One part of the text: an item of a comma list, or a sentence."""
+
+    text: str  # the part as the user typed it (trimmed)
     normalized: str
-    negated: bool
+    negated: bool  # every mention in it is denied
     matches: tuple[Match, ...]  # best first; empty when nothing matched
     unrelated: str | None  # the everyday complaint it was recognised as, if any
     suggestions: tuple[str, ...]  # nearest known phrases, for items that matched nothing
+    start: int = 0  # character offsets of the part into the text as typed
+    end: int = 0
 
 
 class SiteResult(NamedTuple):
@@ -200,6 +293,8 @@ class LookupResult(NamedTuple):
     sites: tuple[SiteResult, ...]
     urgent: tuple[UrgentFinding, ...]
     fuzzy_cutoff: float
+    text: str = ""  # the whole text as typed; spans are offsets into it
+    modifiers: tuple[Modifier, ...] = ()  # every qualifier found, attached to a mention or not
 
 
 class BatchLine(NamedTuple):

@@ -18,6 +18,7 @@ from .model import (
     Knowledge,
     LookupResult,
     Match,
+    Modifier,
     Site,
     Source,
     Symptom,
@@ -57,7 +58,25 @@ def _match(match: Match, cutoff: float) -> dict[str, Any]:
         "urgent": symptom.urgent,
         "source": symptom.source,
         "codes": _codes(symptom),
+        "span": {"start": match.start, "end": match.end},
+        "context": match.context,
+        "cues": list(match.cues),
+        "modifiers": [_modifier(modifier) for modifier in match.modifiers],
+        "located_site": match.located_site,
     }
+
+
+def _modifier(modifier: Modifier) -> dict[str, Any]:
+    return {
+        "category": modifier.category,
+        "value": modifier.value,
+        "text": modifier.text,
+        "span": {"start": modifier.start, "end": modifier.end},
+    }
+
+
+def modifier_list(modifiers: tuple[Modifier, ...]) -> list[dict[str, Any]]:
+    return [_modifier(modifier) for modifier in modifiers]
 
 
 def header(kind: str, knowledge: Knowledge | None) -> dict[str, Any]:
@@ -83,8 +102,11 @@ def result_to_dict(result: LookupResult, knowledge: Knowledge, line: int | None 
 
 
 def lookup_body(result: LookupResult) -> dict[str, Any]:
-    """The part of a lookup document that depends on the input: inputs, sites, urgent."""
+    """The part of a lookup document that depends on the input: the text, what was found in
+    it, sites, urgent."""
     return {
+        "text": result.text,
+        "modifiers": modifier_list(result.modifiers),
         "inputs": [input_to_dict(item, result.fuzzy_cutoff) for item in result.inputs],
         "sites": sites_to_list(result),
         "urgent": urgent_to_list(result),
@@ -92,9 +114,11 @@ def lookup_body(result: LookupResult) -> dict[str, Any]:
 
 
 def input_to_dict(item: InputResult, cutoff: float) -> dict[str, Any]:
-    """One item of the input and what it matched; it depends on the item and the cutoff only."""
+    """One part of the input and what it matched; it depends on the part, where it stands in
+    the text, and the cutoff only."""
     return {
         "text": item.text,
+        "span": {"start": item.start, "end": item.end},
         "normalized": item.normalized,
         "negated": item.negated,
         "matches": [_match(match, cutoff) for match in item.matches],

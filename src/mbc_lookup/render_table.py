@@ -66,9 +66,9 @@ def _urgent_panel(result: LookupResult) -> Panel:
 def _sites_table(result: LookupResult) -> Table:
     table = Table(
         title="Sites these symptoms are associated with",
-        caption="Score: how many of your items point to the site, each weighted by how well it "
-        "matched (1 = exact or known phrase); a non-specific symptom counts a fraction toward each of "
-        "its sites. It is a weighted count, not a probability.",
+        caption="Score: how many different symptoms you describe point to the site, each weighted by "
+        "how well it matched (1 = exact or known phrase); a non-specific symptom counts a fraction toward "
+        "each of its sites. It is a weighted count, not a probability.",
         box=box.SIMPLE_HEAVY,
         title_justify="left",
         caption_justify="left",
@@ -80,20 +80,23 @@ def _sites_table(result: LookupResult) -> Table:
     table.add_column("How matched")
     for site in result.sites:
         first = True
+        shown: set[str] = set()
         for item in result.inputs:
-            if item.negated:
-                continue
             for match in item.matches:
-                if site.site.id not in match.symptom.sites:
+                sites = (match.located_site,) if match.located_site else match.symptom.sites
+                if not match.present or site.site.id not in sites or match.symptom.id in shown:
                     continue
+                shown.add(match.symptom.id)
                 labels = Text(" (urgent)", style="bold red") if match.symptom.urgent else Text("")
-                if match.symptom.non_specific:
+                if match.located_site:
+                    labels += Text(" (where it is points here)", style="dim")
+                elif match.symptom.non_specific:
                     labels += Text(" (non-specific)", style="dim")
                 table.add_row(
                     Text(site.site.name if first else ""),
                     Text(f"{site.score:g}" if first else ""),
                     Text(match.symptom.name) + labels,
-                    Text(visible(item.text)),
+                    Text(visible(_said(result, match))),
                     Text(_how(match)),
                 )
                 first = False
@@ -101,29 +104,64 @@ def _sites_table(result: LookupResult) -> Table:
     return table
 
 
+CONTEXT_WORDS = {
+    "negated": "you said you do not have it",
+    "historical": "in the past",
+    "hypothetical": "feared or asked about, not felt",
+    "uncertain": "not sure",
+}
+
+
+def _said(result: LookupResult, match: Match) -> str:
+    """The words of the mention as typed."""
+    return result.text[match.start : match.end] if result.text else match.matched
+
+
+def _modifiers(match: Match) -> str:
+    return ", ".join(f"{m.category}: {m.value}" for m in match.modifiers)
+
+
+def _marked_text(result: LookupResult) -> Text:
+    """The text as typed, present mentions in bold, others dimmed: the person's own words."""
+    text = Text()
+    position = 0
+    spans = sorted((m.start, m.end, m.present) for item in result.inputs for m in item.matches)
+    for start, end, present in spans:
+        if start < position:
+            continue
+        text.append(visible(result.text[position:start]))
+        text.append(visible(result.text[start:end]), style="bold underline" if present else "dim strike")
+        position = end
+    text.append(visible(result.text[position:]))
+    return text
+
+
 def _explain_table(result: LookupResult) -> Table:
-    table = Table(title="How each item was read", box=box.SIMPLE, title_justify="left")
-    for name in ("Item", "Normalised", "Known phrase", "Method", "Score", "Cutoff"):
+    table = Table(title="How each part was read", box=box.SIMPLE, title_justify="left")
+    for name in ("Your words", "Known phrase", "Method", "Score", "Cutoff", "Context", "Qualifiers"):
         table.add_column(name)
     for item in result.inputs:
         rows = item.matches or ()
         if not rows:
             table.add_row(
                 Text(visible(item.text)),
-                Text(visible(item.normalized)),
                 Text("-"),
                 Text("none"),
                 Text(""),
                 Text(f"{result.fuzzy_cutoff:g}"),
+                Text(""),
+                Text(""),
             )
         for match in rows:
+            cues = f" ({', '.join(match.cues)})" if match.cues else ""
             table.add_row(
-                Text(visible(item.text)),
-                Text(visible(item.normalized)),
-                Text(match.matched),
-                Text(match.method + (" (negated)" if item.negated else "")),
+                Text(visible(_said(result, match))),
+                Text(visible(match.matched)),
+                Text(match.method),
                 Text(f"{match.score:g}"),
                 Text(f"{result.fuzzy_cutoff:g}"),
+                Text(match.context + visible(cues)),
+                Text(visible(_modifiers(match))),
             )
     return table
 
@@ -152,12 +190,16 @@ def render(result: LookupResult, knowledge: Knowledge, console: Console, explain
         console.print(_sites_table(result))
     else:
         console.print(Text("None of these symptoms matched a site in the table.", style="bold"))
-    negated = [item for item in result.inputs if item.negated]
-    if negated:
-        text = Text("Not counted (you said you do not have these):\n", style="bold")
-        for item in negated:
-            names = ", ".join(match.symptom.name for match in item.matches)
-            text.append(f"  - {visible(item.text)} ({names})\n", style="")
+    if result.text and any(item.matches for item in result.inputs):
+        console.print(Text("Your words (matched parts marked):", style="bold"))
+        console.print(_marked_text(result))
+    not_counted = [(item, m) for item in result.inputs for m in item.matches if not m.present]
+    if not_counted:
+        text = Text("Not counted (shown, but they count toward no site):\n", style="bold")
+        for _, match in not_counted:
+            cues = f' ("{", ".join(match.cues)}")' if match.cues else ""
+            said, name = visible(_said(result, match)), visible(match.symptom.name)
+            text.append(f"  - {said} ({name}): {CONTEXT_WORDS[match.context]}{visible(cues)}\n", style="")
         console.print(text)
     unmatched = [item for item in result.inputs if not item.matches]
     if unmatched:

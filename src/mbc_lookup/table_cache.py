@@ -24,9 +24,14 @@ from . import __version__
 from .matching import PhraseIndex
 from .model import (
     Codes,
+    ContextRule,
     DiagnosticTest,
     Knowledge,
     Language,
+    LocationRule,
+    ModifierRule,
+    Reading,
+    SenseRule,
     Site,
     SiteLink,
     Source,
@@ -36,7 +41,7 @@ from .model import (
 )
 from .table_file import read_table_file
 
-_FORMAT = 3  # bump when PhraseIndex or the model changes shape
+_FORMAT = 4  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 
 
@@ -139,7 +144,8 @@ def _plain(value: Any) -> Any:
 def _knowledge(plain: Any) -> Knowledge:
     """The inverse of `_plain` for a `Knowledge`: every field in the model's order."""
     (path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites,
-     patterns, seed_only) = plain  # fmt: skip
+     patterns, seed_only, reading) = plain  # fmt: skip
+    context, modifiers, senses, locations = reading
     return Knowledge(
         path=path,
         sha256=sha256,
@@ -154,6 +160,12 @@ def _knowledge(plain: Any) -> Knowledge:
         sites=tuple(_site(site) for site in sites),
         urgent_patterns=tuple(UrgentPattern(*pattern) for pattern in patterns),
         seed_only=seed_only,
+        reading=Reading(
+            context=tuple(ContextRule(*rule) for rule in context),
+            modifiers=tuple(ModifierRule(*rule) for rule in modifiers),
+            senses=tuple(SenseRule(*rule) for rule in senses),
+            locations=tuple(LocationRule(*rule) for rule in locations),
+        ),
     )
 
 

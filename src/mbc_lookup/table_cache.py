@@ -36,7 +36,7 @@ from .model import (
 )
 from .table_file import read_table_file
 
-_FORMAT = 3  # bump when PhraseIndex or the model changes shape
+_FORMAT = 4  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 
 
@@ -158,12 +158,14 @@ def _knowledge(plain: Any) -> Knowledge:
 
 
 def _site(plain: Any) -> Site:
-    site_id, name, tests, symptoms = plain
+    site_id, name, tests, symptoms, description, description_source = plain
     return Site(
         id=site_id,
         name=name,
         tests=tuple(DiagnosticTest(*test) for test in tests),
         symptoms=tuple(_symptom(symptom) for symptom in symptoms),
+        description=description,
+        description_source=description_source,
     )
 
 

@@ -66,6 +66,10 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
     wheel = next(dist.glob("mbc_lookup-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "mbc_lookup/data/symptoms.yaml" in names and "mbc_lookup/schema.json" in names
+    # The licence travels with the wheel, and its metadata names it for licence checkers.
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode("utf-8").splitlines()
 
     fresh = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(fresh)

@@ -338,8 +338,8 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
 
 
 def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
-    keys = {"id", "name", "tests", "symptoms"}
-    item = check.mapping(value, "site", line, keys, keys)
+    required = {"id", "name", "tests", "symptoms"}
+    item = check.mapping(value, "site", line, required | {"description", "description_source"}, required)
     if item is None:
         return None
     site_id = check.text(item, "id", "site")
@@ -350,6 +350,11 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
         check.add(check.line_of(item, "id"), f"site id {site_id!r} must be lower-case letters")
     where = f"site {site_id!r}"
     name = check.text(item, "name", where)
+    about = check.text(item, "description", where)
+    about_source = check.text(item, "description_source", where)
+    if ("description" in item) != ("description_source" in item):
+        check.add(item.line, f"{where}: 'description' and 'description_source' go together")
+    check.lines[("description", site_id)] = check.line_of(item, "description_source")
     tests: list[DiagnosticTest] = []
     for index, test_value, test_line in check.items(item, "tests", where):
         test_keys = {"name", "description", "source"}
@@ -370,7 +375,14 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
     ]
     if name is None:
         return None
-    return Site(id=site_id, name=name, tests=tuple(tests), symptoms=tuple(symptoms))
+    return Site(
+        id=site_id,
+        name=name,
+        tests=tuple(tests),
+        symptoms=tuple(symptoms),
+        description=about,
+        description_source=about_source,
+    )
 
 
 def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentPattern | None:
@@ -560,6 +572,7 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
     for treatment in knowledge.treatments:
         known(treatment.source, f"treatment {treatment.id!r}", ("treatment", treatment.id))
     for site in knowledge.sites:
+        known(site.description_source, f"the description of site {site.id!r}", ("description", site.id))
         for test in site.tests:
             known(test.source, f"test {test.name!r} of site {site.id!r}", ("test", site.id, test.name))
         for symptom in site.symptoms:

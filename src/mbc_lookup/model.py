@@ -74,6 +74,8 @@ class Site(NamedTuple):
     name: str
     tests: tuple[DiagnosticTest, ...]
     symptoms: tuple[Symptom, ...]
+    description: str | None = None  # plain words: what spread to this site means
+    description_source: str | None = None  # the source id the description is drawn from
 
 
 class Treatment(NamedTuple):
@@ -203,13 +205,16 @@ class Knowledge(NamedTuple):
             links = tuple(link for link in symptom.also_sites if link.source == SEED_SOURCE)
             return symptom._replace(also_sites=links)
 
-        sites = tuple(
-            site._replace(
+        def seed_site(site: Site) -> Site:
+            described = site.description_source == SEED_SOURCE
+            return site._replace(
                 tests=tuple(test for test in site.tests if test.source == SEED_SOURCE),
                 symptoms=tuple(seed_symptom(s) for s in site.symptoms if s.source == SEED_SOURCE),
+                description=site.description if described else None,
+                description_source=site.description_source if described else None,
             )
-            for site in self.sites
-        )
+
+        sites = tuple(seed_site(site) for site in self.sites)
         return self._replace(
             sites=sites,
             treatments=tuple(t for t in self.treatments if t.source == SEED_SOURCE),

@@ -82,6 +82,11 @@ def render_site(knowledge: Knowledge, site: Site, console: Console, phrases: boo
     table.add_column("UMLS")
     table.add_column("Also associated with")
     table.add_column("Source")
+    if site.description:
+        about = _text(site.description)
+        about.append(_text(f" [{site.description_source}]", style="dim"))
+        console.print(about)
+        console.print()
     for symptom in site.symptoms:
         codes = symptom.codes
         row = [

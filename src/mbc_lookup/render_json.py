@@ -171,6 +171,8 @@ def sites_to_dict(knowledge: Knowledge) -> dict[str, Any]:
                 "urgent_count": sum(symptom.urgent for symptom in site.symptoms),
                 "symptoms": [symptom.id for symptom in site.symptoms],
                 "tests": [_test(test) for test in site.tests],
+                "description": site.description,
+                "description_source": site.description_source,
             }
             for site in knowledge.sites
         ],
@@ -186,6 +188,8 @@ def site_patterns(knowledge: Knowledge, site: Site) -> list[UrgentPattern]:
 def site_sources(knowledge: Knowledge, site: Site) -> list[Source]:
     """The sources a site's rows, links, advice, patterns and tests cite, in table order."""
     used = {test.source for test in site.tests}
+    if site.description_source is not None:
+        used.add(site.description_source)
     used.update(pattern.source for pattern in site_patterns(knowledge, site))
     for symptom in site.symptoms:
         used.update(link.source for link in symptom.also_sites)
@@ -216,6 +220,8 @@ def site_to_dict(knowledge: Knowledge, site: Site, phrases: bool = False) -> dic
         "disclaimer": knowledge.disclaimer,
         "site": site.id,
         "name": site.name,
+        "description": site.description,
+        "description_source": site.description_source,
         "symptoms": symptoms,
         "tests": [_test(test) for test in site.tests],
         "urgent_patterns": [

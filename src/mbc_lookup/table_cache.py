@@ -170,12 +170,14 @@ def _knowledge(plain: Any) -> Knowledge:
 
 
 def _site(plain: Any) -> Site:
-    site_id, name, tests, symptoms = plain
+    site_id, name, tests, symptoms, description, description_source = plain
     return Site(
         id=site_id,
         name=name,
         tests=tuple(DiagnosticTest(*test) for test in tests),
         symptoms=tuple(_symptom(symptom) for symptom in symptoms),
+        description=description,
+        description_source=description_source,
     )
 
 

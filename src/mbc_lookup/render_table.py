@@ -90,9 +90,9 @@ def _sites_table(result: LookupResult) -> Table:
                 if match.symptom.non_specific:
                     labels += Text(" (non-specific)", style="dim")
                 table.add_row(
-                    Text(site.site.name if first else ""),
+                    Text(visible(site.site.name) if first else ""),
                     Text(f"{site.score:g}" if first else ""),
-                    Text(match.symptom.name) + labels,
+                    Text(visible(match.symptom.name)) + labels,
                     Text(visible(item.text)),
                     Text(_how(match)),
                 )
@@ -120,7 +120,7 @@ def _explain_table(result: LookupResult) -> Table:
             table.add_row(
                 Text(visible(item.text)),
                 Text(visible(item.normalized)),
-                Text(match.matched),
+                Text(visible(match.matched)),
                 Text(match.method + (" (negated)" if item.negated else "")),
                 Text(f"{match.score:g}"),
                 Text(f"{result.fuzzy_cutoff:g}"),
@@ -137,7 +137,7 @@ def _unmatched_lines(items: list[InputResult]) -> Text:
             text.append(": an everyday complaint not associated with these sites")
         elif item.suggestions:
             text.append(": no known symptom matched. Did you mean: ")
-            text.append(", ".join(item.suggestions))
+            text.append(visible(", ".join(item.suggestions)))
             text.append("?")
         else:
             text.append(": no known symptom matched")
@@ -156,7 +156,7 @@ def render(result: LookupResult, knowledge: Knowledge, console: Console, explain
     if negated:
         text = Text("Not counted (you said you do not have these):\n", style="bold")
         for item in negated:
-            names = ", ".join(match.symptom.name for match in item.matches)
+            names = visible(", ".join(match.symptom.name for match in item.matches))
             text.append(f"  - {visible(item.text)} ({names})\n", style="")
         console.print(text)
     unmatched = [item for item in result.inputs if not item.matches]
@@ -165,4 +165,4 @@ def render(result: LookupResult, knowledge: Knowledge, console: Console, explain
         console.print(_unmatched_lines(unmatched))
     if explain:
         console.print(_explain_table(result))
-    console.print(Panel(Text(knowledge.disclaimer), title="Information only", border_style="blue"))
+    console.print(Panel(Text(visible(knowledge.disclaimer)), title="Information only", border_style="blue"))

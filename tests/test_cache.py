@@ -81,12 +81,17 @@ def test_the_cache_keeps_only_the_newest_entries(cache: Path, monkeypatch: pytes
     from mbc_lookup import table_cache
 
     cache.mkdir(mode=0o700)
+    others = ["notes.marshal", "model.pickle", "x.tmp", f"{0:064x}-full.marshal"]  # not mbc's
+    for name in others:
+        (cache / name).write_bytes(b"someone else's")
+        os.utime(cache / name, (0, 0))
     for index in range(5):
-        stale = cache / f"{index:064x}-full-old.marshal"
+        stale = cache / f"{index:064x}-full-0.9.0-py311-3.marshal"
         stale.write_bytes(b"x")
         os.utime(stale, (index, index))
     monkeypatch.setattr(table_cache, "MAX_ENTRIES", 3)
     load_matcher()  # writes the shipped table's entry, then prunes
-    left = sorted(path.name for path in cache.iterdir())
+    left = sorted(path.name for path in cache.iterdir() if path.name not in others)
     assert len(left) == 3
     assert any(name.startswith(load_matcher().knowledge.sha256) for name in left)
+    assert all((cache / name).read_bytes() == b"someone else's" for name in others)

@@ -2,14 +2,15 @@
 
 Real batches repeat themselves: the same lists, and above all the same phrases in new
 combinations. So each distinct line's result, and each distinct item's JSON, is kept in a
-small bounded cache (emptied when full): memory stays flat whatever the input size, and a new
-line made of known items costs a ranking and a little JSON. Output is written in whole lines
-only, inside `hold()`, so an interruption can never leave half a line behind.
+small cache, bounded by bytes and emptied when full; a long line (which is rarely repeated,
+and whose JSON holds its text once more) is never cached. Memory stays flat whatever the
+input size, and a new line made of known items costs a ranking and a little JSON. Output is
+written in whole lines only, inside `hold()`, so an interruption can never leave half a line
+behind; pending lines are written once they reach a line count or a size.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import BinaryIO
@@ -18,13 +19,15 @@ from .api import lookup_text
 from .batch import read_batch
 from .matching import Matcher
 from .model import InputResult, Knowledge
+from .process import say, write_output
 from .reading import Reader
 from .render_json import dumps, header, input_to_dict, modifier_list, sites_to_list, urgent_to_list
 from .text import visible
 
-CACHE_LIMIT = 4_096  # distinct lines kept rendered; emptied when full, so memory stays flat
-ITEM_CACHE_LIMIT = 4_096  # distinct items kept rendered
+CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
+CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
+CHUNK_BYTES = 1_000_000  # ... or as soon as they add up to this much
 
 
 class BatchRun:
@@ -42,6 +45,8 @@ class BatchRun:
         self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
         self.item_cache: dict[tuple[str, int], str] = {}  # (part, where it starts) -> JSON
+        self.cached_bytes = 0  # in both caches, roughly: text lengths plus JSON lengths
+        self.pending_bytes = 0
         self.looked_up = 0
         self.skipped = 0
         self.matched_lines = 0
@@ -63,9 +68,9 @@ class BatchRun:
                 f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'
             ).encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
-            if len(self.cache) >= CACHE_LIMIT:
-                self.cache.clear()
-            self.cache[text] = cached
+            if len(text) <= CACHEABLE_CHARS:
+                self._make_room(len(text) + len(body))
+                self.cache[text] = cached
         return cached
 
     def render_item(self, item: InputResult) -> str:
@@ -73,10 +78,17 @@ class BatchRun:
         cached = self.item_cache.get(key)
         if cached is None:
             cached = dumps(input_to_dict(item, self.matcher.cutoff))
-            if len(self.item_cache) >= ITEM_CACHE_LIMIT:
-                self.item_cache.clear()
-            self.item_cache[key] = cached
+            if len(item.text) <= CACHEABLE_CHARS:
+                self._make_room(len(item.text) + len(cached))
+                self.item_cache[key] = cached
         return cached
+
+    def _make_room(self, size: int) -> None:
+        if self.cached_bytes + size > CACHE_BYTES:
+            self.cache.clear()
+            self.item_cache.clear()
+            self.cached_bytes = 0
+        self.cached_bytes += size
 
     def process(
         self,
@@ -92,7 +104,7 @@ class BatchRun:
                 self.skipped += 1
                 with hold():
                     self.flush()
-                    sys.stderr.write(f"mbc: warning: line {line.line}: {line.problem}; skipped\n")
+                    say(f"mbc: warning: line {line.line}: {line.problem}; skipped")
                 continue
             body, sites, urgent = self.render(line.text)
             self.looked_up += 1
@@ -102,7 +114,8 @@ class BatchRun:
                     self.site_lines[site_id] = self.site_lines.get(site_id, 0) + 1
             self.urgent_lines += urgent
             self.pending.append(b'%s,"line":%d,%s,%s\n' % (self.prefix, line.line, self.constant, body))
-            if len(self.pending) >= self.chunk:
+            self.pending_bytes += len(body)
+            if len(self.pending) >= self.chunk or self.pending_bytes >= CHUNK_BYTES:
                 with hold():
                     self.flush()
             if on_progress is not None and line.line % 1000 == 0:
@@ -113,10 +126,10 @@ class BatchRun:
             on_progress(done)
 
     def flush(self) -> None:
-        if self.pending:
-            self.sink.write(b"".join(self.pending))
-            self.pending.clear()
-        self.sink.flush()
+        """Write the pending lines; a failure is raised as `OutputError`."""
+        write_output(self.sink, b"".join(self.pending))
+        self.pending.clear()
+        self.pending_bytes = 0
 
     def summary_text(self, knowledge: Knowledge) -> str:
         names = {site.id: visible(site.name) for site in knowledge.sites}

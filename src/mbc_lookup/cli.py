@@ -5,30 +5,37 @@ Exit codes (the same for every command):
   1  the command ran, but nothing matched
   2  usage error, the knowledge table could not be read or is invalid, or the output could
      not be written
-130  interrupted (Ctrl-C)
+ 70  internal error: a bug (MBC_DEBUG=1 shows the traceback)
+129  hangup (SIGHUP); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
 141  the reader of the output went away (`mbc ... | head`), as for any program ended by SIGPIPE
+
+Every way a run can end is turned into its exit code in one place, `_Mbc.main`.
 """
 
 # No `from __future__ import annotations` here: typer would then re-evaluate every parameter's
 # annotation from its string at start-up, which costs more than the rest of a lookup.
+import math
 import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 from .exit_codes import ERROR as EXIT_ERROR
+from .exit_codes import INTERNAL as EXIT_INTERNAL
 from .exit_codes import INTERRUPTED as EXIT_INTERRUPTED
 from .exit_codes import MATCHED as EXIT_MATCHED
 from .exit_codes import NO_MATCH as EXIT_NO_MATCH
 from .exit_codes import PIPE_CLOSED as EXIT_PIPE_CLOSED
+from .process import SIGNALS, Interrupted, OutputError, say, silence_stdout, write_output
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -38,13 +45,100 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 a site matched (validate: the table is valid), 1 nothing matched, "
-    "2 usage, data or output error, 130 interrupted, 141 output pipe closed."
+    "2 usage, data or output error, 70 internal error, 130 interrupted (129 SIGHUP, 143 SIGTERM), "
+    "141 output pipe closed."
 )
+DEBUG_VARIABLE = "MBC_DEBUG"  # set to 1: an internal error also prints its traceback
+
+
+class _Mbc(TyperGroup):
+    """The `mbc` command group. Typer runs it in non-standalone mode, so every way a run can
+    end reaches `main` here, the one place that turns it into an exit code and at most one
+    line on standard error. In-process tests (typer's CliRunner) go through it too."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        def run() -> Any:
+            return super(_Mbc, self).main(
+                args, prog_name, complete_var, False, windows_expand_args=windows_expand_args, **extra
+            )
+
+        code = _exit_code(run)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _exit_code(run: Callable[[], Any]) -> int:
+    """Run; map how it ended to an exit code, writing at most one line on standard error."""
+    try:
+        code = run()
+        if sys.stdout is not None:
+            sys.stdout.flush()  # output still buffered must be written before "success"
+        return code if isinstance(code, int) else EXIT_MATCHED
+    except typer.TyperException as error:  # a usage error found by typer's parser
+        say(_usage_line(error))
+        return EXIT_ERROR
+    except OutputError as error:
+        silence_stdout()
+        if error.pipe_closed:
+            return EXIT_PIPE_CLOSED  # quietly, as for any program the closed pipe stops
+        say(f"mbc: error: cannot write the output: {error}")
+        return EXIT_ERROR
+    except BrokenPipeError:  # in-process runs, whose stdout is not wrapped
+        silence_stdout()
+        return EXIT_PIPE_CLOSED
+    except Interrupted as interrupted:
+        say(interrupted.message)
+        return interrupted.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        say("mbc: interrupted")
+        return EXIT_INTERRUPTED
+    except SystemExit as done:  # shell completion, rich's closed-pipe handler
+        return (
+            done.code if isinstance(done.code, int) else (EXIT_MATCHED if done.code is None else EXIT_ERROR)
+        )
+    except Exception as error:
+        _internal_error(error)
+        return EXIT_INTERNAL
+
+
+def _usage_line(error: typer.TyperException) -> str:
+    from .text import visible
+
+    message = error.format_message()
+    if "\n" in message:  # a bare `mbc`: the "error" is the help itself
+        return message.rstrip("\n")
+    context = getattr(error, "ctx", None)
+    hint = f" (see '{visible(context.command_path)} --help')" if context is not None else ""
+    return f"mbc: error: {visible(message)}{hint}"
+
+
+def _internal_error(error: Exception) -> None:
+    """A bug: one line, and the traceback only when asked for."""
+    from .text import visible
+
+    if os.environ.get(DEBUG_VARIABLE):
+        import traceback
+
+        say("".join(traceback.format_exception(error)).rstrip("\n"))
+    detail = visible(f"{type(error).__name__}: {error}")
+    if len(detail) > 300:
+        detail = detail[:300] + "..."
+    say(f"mbc: internal error: {detail} (set {DEBUG_VARIABLE}=1 to see the traceback)")
 
 
 def _new_app() -> typer.Typer:
     return typer.Typer(
         name="mbc",
+        cls=_Mbc,
         help=(
             "Which sites of metastatic (stage IV) breast cancer typed symptoms are associated "
             "with. Informational only: never a diagnosis.\n\n"
@@ -62,14 +156,17 @@ app = _new_app()
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    """One clear line on stderr, then exit."""
-    sys.stderr.write(f"mbc: error: {message}\n")
+    """One clear line on stderr, then exit. Control characters in the message (a file name,
+    typed text) are shown escaped, and bytes that are not UTF-8 as \\x escapes."""
+    from .text import printable, visible
+
+    say(f"mbc: error: {visible(printable(message))}")
     raise typer.Exit(code)
 
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"mbc {__version__}\n")
+        _write(f"mbc {__version__}\n")
         raise typer.Exit(EXIT_MATCHED)
 
 
@@ -90,6 +187,7 @@ DataOption = Annotated[
         envvar="MBC_DATA",
         help="Use this knowledge table instead of the shipped one (same format). Env: MBC_DATA.",
         show_default=False,
+        readable=False,  # an unreadable file is reported by mbc, in its own words
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (schema version 1) and nothing else.")]
@@ -100,10 +198,19 @@ SeedOnlyOption = Annotated[
         help="Use only the source article's own rows: no rows, links or patterns from other sources.",
     ),
 ]
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):  # nan passes the 0-100 range check
+        raise typer.BadParameter(f"{value} is not a number from 0 to 100")
+    return value
+
+
 ThresholdOption = Annotated[
     float | None,
     typer.Option(
         "--threshold",
+        callback=_finite,
         min=0.0,
         max=100.0,
         help="Fuzzy-match cutoff, 0-100: higher is stricter. Default 75.",
@@ -136,7 +243,7 @@ def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
 
     try:
         knowledge = load_matcher(ctx.params.get("data") or os.environ.get("MBC_DATA") or None).knowledge
-    except KnowledgeError:
+    except (KnowledgeError, OSError):
         return []  # nothing to offer; the command itself will report the problem
     return [site.id for site in knowledge.sites if site.id.startswith(incomplete.casefold())]
 
@@ -230,8 +337,9 @@ def batch(
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
     source = _open_input(file)
-    if output is not None and file != "-" and output.exists() and os.path.samefile(file, output):
-        fail(f"{output}: is the input file; writing to it would destroy it")
+    if output is not None and _same_file(source, output):
+        name = "standard input" if file == "-" else file
+        fail(f"{output}: is the input file ({name}); writing to it would destroy it")
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
     from .batch_run import BatchRun
@@ -245,13 +353,14 @@ def batch(
                     run.process(source, hold, lambda done: progress.update(task, completed=done))
             else:
                 run.process(source, hold)
-        except BrokenPipeError:
-            _pipe_closed()
-        except KeyboardInterrupt:
+        except OSError as error:  # writes fail as OutputError: this is the input
+            fail(f"{'standard input' if file == '-' else file}: cannot read: {error.strerror or error}")
+        except (KeyboardInterrupt, Interrupted) as stop:
             with hold():
                 run.flush()
-            sys.stderr.write("mbc: interrupted; the lines written so far are complete\n")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            say("mbc: interrupted; the lines written so far are complete")
+            code = stop.exit_code if isinstance(stop, Interrupted) else EXIT_INTERRUPTED
+            raise typer.Exit(code) from None
     if summary:
         sys.stderr.write(run.summary_text(knowledge))
     raise typer.Exit(EXIT_MATCHED if run.matched_lines else EXIT_NO_MATCH)
@@ -352,6 +461,7 @@ def validate(
         typer.Argument(
             help="The knowledge table to check. Default: --data / MBC_DATA, else the shipped table.",
             show_default=False,
+            readable=False,  # an unreadable file is reported by mbc, in its own words
         ),
     ] = None,
     json_output: JsonOption = False,
@@ -365,6 +475,7 @@ def validate(
       MBC_DATA=my-table.yaml mbc validate --json | jq '.problems[].message'
     """
     from .knowledge import KnowledgeError, Problem, default_path, load_knowledge
+    from .table_file import display_name
 
     target = path or data or default_path()
     knowledge: Knowledge | None = None
@@ -378,17 +489,17 @@ def validate(
     if json_output:
         from .render_json import dumps, validation_to_dict
 
-        _write(dumps(validation_to_dict(str(target), knowledge, problems, sha256)) + "\n")
+        _write(dumps(validation_to_dict(display_name(target), knowledge, problems, sha256)) + "\n")
     else:
         from .text import visible
 
         lines = [visible(str(problem)) for problem in problems]
         if knowledge is not None:
             counts = f"{len(knowledge.sites)} sites, {len(knowledge.symptoms)} symptoms"
-            lines.append(f"{visible(str(target))}: valid ({counts}, version {knowledge.knowledge_version})")
+            lines.append(f"{display_name(target)}: valid ({counts}, version {knowledge.knowledge_version})")
         else:
             count = len(problems)
-            lines.append(f"{visible(str(target))}: {count} problem{'s' if count != 1 else ''} found")
+            lines.append(f"{display_name(target)}: {count} problem{'s' if count != 1 else ''} found")
         _write("\n".join(lines) + "\n")
     raise typer.Exit(EXIT_MATCHED if knowledge is not None else EXIT_ERROR)
 
@@ -412,12 +523,18 @@ def _read_stdin() -> str:
     from .batch import read_batch
 
     texts = []
-    for line in read_batch(sys.stdin.buffer):
-        if line.text is None:
-            sys.stderr.write(f"mbc: warning: standard input line {line.line}: {line.problem}; skipped\n")
-        else:
-            texts.append(line.text)
+    try:
+        for line in read_batch(sys.stdin.buffer, max_line_bytes=STDIN_MAX_LINE_BYTES):
+            if line.text is None:
+                say(f"mbc: warning: standard input line {line.line}: {line.problem}; skipped")
+            else:
+                texts.append(line.text)
+    except OSError as error:
+        fail(f"standard input: cannot read: {error.strerror or error}")
     return "\n".join(texts)
+
+
+STDIN_MAX_LINE_BYTES = 64_000_000  # `symptoms -` answers one long line of many items too
 
 
 def _open_input(file: str) -> BinaryIO:
@@ -431,6 +548,16 @@ def _open_input(file: str) -> BinaryIO:
         fail(f"{file}: no such file")
     except OSError as error:
         fail(f"{file}: cannot read: {error.strerror or error}")
+
+
+def _same_file(source: BinaryIO, output: Path) -> bool:
+    """Whether `output` is the very file being read (named or as standard input): opening it
+    for writing would empty it before it is read."""
+    try:
+        read, written = os.fstat(source.fileno()), os.stat(output)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(read.st_mode) and os.path.samestat(read, written)
 
 
 def _open_output(output: Path | None) -> BinaryIO:
@@ -458,23 +585,17 @@ def _progress() -> "Progress":
     return Progress(BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console, transient=True)
 
 
-def _pipe_closed() -> NoReturn:
-    """The reader went away ("mbc batch big.txt | head"): end quietly."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise typer.Exit(EXIT_PIPE_CLOSED)
-
-
 @contextmanager
 def _interrupts_held_while_writing() -> Iterator[Callable[[], AbstractContextManager[None]]]:
-    """Ctrl-C while output is being written waits until the write is done, so the output never
-    ends in half a line; at any other moment it interrupts at once."""
-    state = {"holding": False, "pending": False}
+    """Ctrl-C, SIGTERM or SIGHUP while output is being written waits until the write is done,
+    so the output never ends in half a line; at any other moment it interrupts at once."""
+    state = {"holding": False, "pending": 0}
 
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         if state["holding"]:
-            state["pending"] = True
+            state["pending"] = state["pending"] or signum
         else:
-            raise KeyboardInterrupt
+            raise Interrupted(signum)
 
     @contextmanager
     def hold() -> Iterator[None]:
@@ -484,28 +605,28 @@ def _interrupts_held_while_writing() -> Iterator[Callable[[], AbstractContextMan
         finally:
             state["holding"] = False
         if state["pending"]:
-            state["pending"] = False
-            raise KeyboardInterrupt
+            signum, state["pending"] = state["pending"], 0
+            raise Interrupted(signum)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {signum: signal.signal(signum, on_signal) for signum in SIGNALS}
     try:
         yield hold
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _write(text: str) -> None:
     """Machine output: always UTF-8, whatever the locale."""
     stream = getattr(sys.stdout, "buffer", None)
-    try:
-        if stream is not None:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-        else:
+    if stream is not None:
+        write_output(stream, text.encode("utf-8"))
+    else:
+        try:
             sys.stdout.write(text)
             sys.stdout.flush()
-    except BrokenPipeError:
-        _pipe_closed()
+        except OSError as error:
+            raise OutputError(error) from None
 
 
 def _app_for(args: list[str]) -> typer.Typer:
@@ -526,14 +647,9 @@ def _app_for(args: list[str]) -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    try:
-        _app_for(sys.argv[1:])()
-    except KeyboardInterrupt:  # during start-up, before typer's own handler is in place
-        sys.stderr.write("mbc: interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as error:  # stdout that cannot be written, e.g. "> /dev/full"
-        # Point stdout at devnull so the interpreter's final flush cannot fail a second time.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.stderr.write(f"mbc: error: cannot write the output: {error.strerror or error}\n")
-        sys.exit(EXIT_ERROR)
+    """Run `mbc` in this process: make its streams and signals safe, then run the app, whose
+    group (`_Mbc`) maps every ending to an exit code and exits with it."""
+    from .process import prepare
+
+    prepare()
+    _app_for(sys.argv[1:])()

@@ -32,7 +32,7 @@ from .model import (
     UrgentPattern,
 )
 from .table_file import KnowledgeError, Problem, TableFile, default_path, read_table_file
-from .text import Normalizer
+from .text import UNSAFE_FOR_TERMINAL, Normalizer, visible
 
 __all__ = [
     "KnowledgeError",
@@ -64,9 +64,15 @@ class _Seq(list[Any]):
     item_lines: list[int]
 
 
-class _AliasFound(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
+class _Refused(Exception):
+    """A node the loader will not build: an alias, nesting too deep, a value Python refuses."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.line = node.start_mark.line + 1
+        self.message = message
+
+
+MAX_DEPTH = 50  # the shipped table nests 6 deep; far deeper would exhaust Python's stack
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -75,12 +81,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
+        self.depth = 0
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A node seen twice is an alias: refuse it, which also defuses "billion laughs" files.
         if node in self.constructed_objects:
-            raise _AliasFound(node.start_mark.line + 1)
-        return super().construct_object(node, deep)
+            raise _Refused(node, "anchors and aliases are not allowed")
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as error:  # 5,000 digits (int() refuses), a 13th month, ...
+            reason = "a number with too many digits" if "digits" in str(error) else str(error)
+            raise _Refused(node, f"not valid YAML: {reason}") from None
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
         result = _Map()
@@ -120,8 +136,8 @@ def _parse(path: str, text: str) -> tuple[Any, list[Problem]]:
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
-    except _AliasFound as alias:
-        return None, [Problem(path, alias.line, "anchors and aliases are not allowed")]
+    except _Refused as refused:
+        return None, [Problem(path, refused.line, refused.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -133,6 +149,29 @@ def _parse(path: str, text: str) -> tuple[Any, list[Problem]]:
         loader.dispose()
     problems = [Problem(path, line, message) for line, message in loader.duplicate_keys]
     return data, problems
+
+
+def _control_characters(path: str, data: Any) -> list[Problem]:
+    """Every key or text holding a control or direction-changing character (ESC, BEL, U+202E,
+    ...): a table is plain text, and its words are printed on terminals."""
+    unsafe = re.compile(UNSAFE_FOR_TERMINAL)
+    problems: list[Problem] = []
+
+    def walk(value: Any, line: int) -> None:
+        if isinstance(value, str):
+            if unsafe.search(value):
+                shown = visible(value if len(value) <= 60 else value[:60] + "...")
+                problems.append(Problem(path, line, f"{shown!r} holds a control character; write plain text"))
+        elif isinstance(value, _Map):
+            for key, item in value.items():
+                walk(key, value.key_lines.get(key, value.line))
+                walk(item, value.key_lines.get(key, value.line))
+        elif isinstance(value, _Seq):
+            for item, item_line in zip(value, value.item_lines, strict=True):
+                walk(item, item_line)
+
+    walk(data, 1)
+    return problems
 
 
 # --- checking the structure ----------------------------------------------------------------
@@ -648,7 +687,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     if problems and data is None:
         raise KnowledgeError(problems)
     check = _Checker(path)
-    check.problems.extend(problems)
+    check.problems.extend(problems + _control_characters(path, data))
     required = {
         "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
         "language", "unrelated", "sites",

@@ -93,9 +93,9 @@ def _sites_table(result: LookupResult) -> Table:
                 elif match.symptom.non_specific:
                     labels += Text(" (non-specific)", style="dim")
                 table.add_row(
-                    Text(site.site.name if first else ""),
+                    Text(visible(site.site.name) if first else ""),
                     Text(f"{site.score:g}" if first else ""),
-                    Text(match.symptom.name) + labels,
+                    Text(visible(match.symptom.name)) + labels,
                     Text(visible(_said(result, match))),
                     Text(_how(match)),
                 )
@@ -175,7 +175,7 @@ def _unmatched_lines(items: list[InputResult]) -> Text:
             text.append(": an everyday complaint not associated with these sites")
         elif item.suggestions:
             text.append(": no known symptom matched. Did you mean: ")
-            text.append(", ".join(item.suggestions))
+            text.append(visible(", ".join(item.suggestions)))
             text.append("?")
         else:
             text.append(": no known symptom matched")
@@ -207,4 +207,4 @@ def render(result: LookupResult, knowledge: Knowledge, console: Console, explain
         console.print(_unmatched_lines(unmatched))
     if explain:
         console.print(_explain_table(result))
-    console.print(Panel(Text(knowledge.disclaimer), title="Information only", border_style="blue"))
+    console.print(Panel(Text(visible(knowledge.disclaimer)), title="Information only", border_style="blue"))

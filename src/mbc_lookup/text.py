@@ -134,6 +134,15 @@ def _spans(separator: re.Pattern[str], text: str, start: int, end: int) -> Itera
     yield start, end
 
 
+def printable(text: str) -> str:
+    """`text` that can be printed and put in JSON: the undecodable bytes of a file name or
+    argument that is not UTF-8 (lone surrogates) are shown as escapes (\\xe9)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def split_items(text: str) -> list[str]:
     """Split user text into trimmed, non-empty items, in order."""
     return [item.strip() for item in ITEM_SEPARATORS.split(without_surrogates(text)) if item.strip()]

@@ -95,3 +95,90 @@ def test_the_cache_keeps_only_the_newest_entries(cache: Path, monkeypatch: pytes
     assert len(left) == 3
     assert any(name.startswith(load_matcher().knowledge.sha256) for name in left)
     assert all((cache / name).read_bytes() == b"someone else's" for name in others)
+
+
+# --- damaged and foreign entries (issue 14): they may cost a rebuild, never a crash or an answer
+
+
+def _entry_path(cache: Path) -> Path:
+    load_matcher()
+    (entry,) = (path for path in cache.iterdir() if path.suffix == ".marshal")
+    return entry
+
+
+def test_a_crafted_short_entry_is_rebuilt_not_unmarshalled(cache: Path) -> None:
+    entry = _entry_path(cache)
+    expected = _answer(Matcher(load_knowledge()))
+    for crafted in (
+        b"\xe3" + b"\xff" * 11,
+        b"mbc-lookup c",
+        b"(\x00\x00\x00\x00" * 2 + b"\xe3\x00\x00\x00",
+        b"",
+    ):
+        entry.write_bytes(crafted)
+        assert _answer(load_matcher()) == expected
+        assert entry.read_bytes().startswith(b"mbc-lookup cache\n")  # rebuilt
+
+
+def _with_header(payload: bytes) -> bytes:
+    from mbc_lookup.table_file import sha256_digest
+
+    return b"mbc-lookup cache\n" + len(payload).to_bytes(8, "big") + sha256_digest(payload) + payload
+
+
+def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path) -> None:
+    import marshal
+
+    from mbc_lookup import table_cache
+
+    entry = _entry_path(cache)
+    good = marshal.loads(entry.read_bytes()[table_cache._HEADER :])
+    knowledge, index = good
+    symptom_fields = list(knowledge[10][0][3][0])
+    symptom_fields[4] = "yes"  # `urgent` as text, not a bool
+    wrong_site = (*knowledge[10][0][:3], ((*symptom_fields,), *knowledge[10][0][3][1:]))
+    wrong = [
+        {"a": 1},
+        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), index[2])),
+        (knowledge, (index[0], index[1], {1: 2})),
+        ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
+        (knowledge[:-1], index),
+        ((knowledge[0], "0" * 64, *knowledge[2:]), index),  # another table's entry
+    ]
+    expected = _answer(Matcher(load_knowledge()))
+    for plain in wrong:
+        entry.write_bytes(_with_header(marshal.dumps(plain)))
+        assert _answer(load_matcher()) == expected
+        assert marshal.loads(entry.read_bytes()[table_cache._HEADER :]) == good
+
+
+def test_random_damage_to_an_entry_never_changes_an_answer(cache: Path) -> None:
+    import random
+
+    entry = _entry_path(cache)
+    good = entry.read_bytes()
+    expected = _answer(Matcher(load_knowledge()))
+    generator = random.Random(14)
+    for _ in range(25):
+        damaged = bytearray(good)
+        for _ in range(generator.choice([1, 1, 2, 8])):
+            damaged[generator.randrange(len(damaged))] = generator.randrange(256)
+        entry.write_bytes(
+            bytes(damaged[: generator.choice([len(damaged), generator.randrange(len(damaged))])])
+        )
+        assert _answer(load_matcher()) == expected
+
+
+def test_no_home_directory_means_no_cache_rather_than_a_folder_named_tilde(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mbc_lookup import table_cache
+
+    for name in ("MBC_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no home the system knows
+    assert table_cache.cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the XDG spec: ignore relative paths
+    assert table_cache.cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert table_cache.cache_dir() == Path("/somewhere/mbc-lookup")

@@ -62,7 +62,10 @@ class OutputError(Exception):
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
-    """The signal handler for SIGNALS."""
+    """The signal handler for SIGNALS. The run is ending: a second signal while it reports
+    the first is ignored, so it cannot turn into a traceback."""
+    for other in SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
     raise Interrupted(signum)
 
 

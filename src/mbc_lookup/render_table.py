@@ -49,18 +49,48 @@ def _how(match: Match) -> str:
     return match.method
 
 
-def _urgent_panel(result: LookupResult) -> Panel:
+LEVEL_TITLES = {
+    "emergency": ("EMERGENCY: get help now", "red"),
+    "urgent": ("URGENT: contact your care team today", "yellow"),
+    "routine": ("ROUTINE: tell your care team", "blue"),
+    "none": ("Nothing associated with spread of breast cancer", "green"),
+}
+
+
+def _triage_panel(result: LookupResult) -> Panel:
+    """The level and what to do, first and in words (so it reads the same without colour),
+    then the reasons at that level with their advice and source."""
+    triage = result.triage
+    title, colour = LEVEL_TITLES[triage.level]
     lines = Text()
-    for index, finding in enumerate(result.urgent):
-        if index:
-            lines.append("\n")
-        lines.append(visible(finding.name), style="bold")
-        said = ", ".join(f'"{visible(text)}"' for text in finding.inputs)
-        lines.append(f"  (from {said})\n")
-        lines.append(visible(finding.advice))
-        if finding.source is not None:
-            lines.append(f"\nAdvice source: {visible(finding.source.publisher)}", style="dim")
-    return Panel(lines, title="Needs prompt medical attention", border_style="red", box=box.HEAVY)
+    lines.append(f"{title}. ", style="bold")
+    lines.append(visible(triage.action))
+    top = [reason for reason in triage.reasons if reason.rule.level == triage.level]
+    shown = top if triage.level != "routine" else top[:1]
+    for reason in shown:
+        lines.append("\n\n")
+        lines.append(visible(reason.rule.name), style="bold")
+        said = ", ".join(f'"{visible(text)}"' for text in reason.inputs)
+        if said:
+            lines.append(f"  (from {said})")
+        lines.append("\n" + visible(reason.rule.advice))
+        if reason.source is not None:
+            lines.append(f"\nAdvice source: {visible(reason.source.publisher)}", style="dim")
+    return Panel(lines, title=f"How urgent: {triage.level}", border_style=colour, box=box.HEAVY)
+
+
+def _triage_table(result: LookupResult) -> Table:
+    table = Table(title="Which triage rules hold, and why", box=box.SIMPLE, title_justify="left")
+    for name in ("Level", "Rule", "Your words", "Decided by"):
+        table.add_column(name)
+    for reason in result.triage.reasons:
+        table.add_row(
+            Text(reason.rule.level),
+            Text(visible(reason.rule.id)),
+            Text(visible("; ".join(reason.inputs))),
+            Text(visible(", ".join(reason.modifiers) or "the symptom itself")),
+        )
+    return table
 
 
 def _sites_table(result: LookupResult) -> Table:
@@ -184,8 +214,7 @@ def _unmatched_lines(items: list[InputResult]) -> Text:
 
 
 def render(result: LookupResult, knowledge: Knowledge, console: Console, explain: bool = False) -> None:
-    if result.urgent:
-        console.print(_urgent_panel(result))
+    console.print(_triage_panel(result))
     if result.sites:
         console.print(_sites_table(result))
     else:
@@ -207,4 +236,6 @@ def render(result: LookupResult, knowledge: Knowledge, console: Console, explain
         console.print(_unmatched_lines(unmatched))
     if explain:
         console.print(_explain_table(result))
+        if result.triage.reasons:
+            console.print(_triage_table(result))
     console.print(Panel(Text(visible(knowledge.disclaimer)), title="Information only", border_style="blue"))

@@ -96,14 +96,17 @@ class RuleIndex:
         found.sort(key=lambda item: item[0].start)
         return found
 
-    def wrong_sense(self, positions: tuple[int, ...], stems: list[str]) -> SenseRule | None:
+    def wrong_sense(
+        self, positions: tuple[int, ...], words: tuple[Word, ...], stems: list[str], filler: frozenset[int]
+    ) -> SenseRule | None:
         """The sense rule that says a mention resting on these words uses one of them in
-        another sense, or None."""
+        another sense, or None. `filler`: the indexes of words that carry no meaning ("my",
+        "have"); they do not count toward a rule's window, which ends at the clause's end."""
+        clauses = [word.clause for word in words]
         for position in positions:
             for sense in self.senses.get(stems[position], ()):
                 not_near, needs_near = self.sense_words[id(sense)]
-                low, high = max(0, position - sense.window), position + sense.window + 1
-                nearby = {stems[i] for i in range(low, min(high, len(stems))) if i != position}
+                nearby = _nearby(stems, clauses, position, sense.window, filler)
                 alone = len(stems) == len(positions)  # "fits" typed on its own means seizures
                 if nearby & not_near or (needs_near and not nearby & needs_near and not alone):
                     return sense
@@ -142,6 +145,23 @@ def context_of(
         if category in reached:
             return category, tuple(reached[category])
     return "present", ()
+
+
+def _nearby(
+    stems: list[str], clauses: list[int], position: int, window: int, filler: frozenset[int]
+) -> set[str]:
+    """The stems within `window` meaningful words either side of `position`, in its clause
+    (filler words between them are included but not counted: "fingernails on my left hand
+    have fractured")."""
+    nearby: set[str] = set()
+    for step in (-1, 1):
+        counted = 0
+        index = position + step
+        while 0 <= index < len(stems) and counted < window and clauses[index] == clauses[position]:
+            nearby.add(stems[index])
+            counted += index not in filler
+            index += step
+    return nearby
 
 
 def _compile(literals: list[str]) -> dict[str, list[_Literal]]:

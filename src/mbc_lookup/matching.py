@@ -191,16 +191,22 @@ class Matcher:
         mentions = self._select(keys, repaired, listed, barriers)
         mentions = self._explained_by_complaint(mentions, keys)
         unknown = any(words[i].text not in self.vocabulary for i in keys)
-        if listed and not mentions and unknown:
-            mentions = self._whole_item(words, keys)  # only typos and split words, never real words
+        english = self._english_words() if listed and not mentions and unknown else frozenset()
+        # Only typos and split words: an item whose unknown words are all real English words
+        # ("numbers", "waiting") is never compared as a whole, as such a word is never repaired.
+        if listed and not mentions and any(self._unknown(words[i].text, english) for i in keys):
+            mentions = self._whole_item(words, keys)
         normalized = " ".join(words[i].text for i in keys)
         suggestions: tuple[str, ...] = ()
-        english = self._english_words() if listed and not mentions and unknown else frozenset()
         if listed and not mentions and any(words[i].text not in english for i in keys):
             about = [words[i].text for i in keys if keys[i] not in self.normalizer.negation_words]
             suggestions = self._suggest(" ".join(about))
         mentions.sort(key=lambda m: m.positions)
         return Found(tuple(mentions), normalized, answered_no, frozenset(keys.values()), suggestions)
+
+    def _unknown(self, word: str, english: frozenset[str]) -> bool:
+        """A word neither the table nor English knows: a typo or a run-together word."""
+        return word not in self.vocabulary and word not in english
 
     @property
     def always_meant(self) -> frozenset[str]:

@@ -66,19 +66,27 @@ class Reader:
     def _read(self, text: str, listed: bool) -> tuple[InputResult, tuple[Modifier, ...]]:
         words = part_words(text)
         stems = [stem(word.text) for word in words]
-        triggers = self.rules.triggers(stems)
+        qualifiers = self.rules.modifiers(text, words, stems)
+        qualified = {n for _, first, last in qualifiers for n in range(first, last + 1)}
+        # A trigger among a qualifier's words belongs to it: "finished chemo two years ago"
+        # dates the treatment, not the fever mentioned after it.
+        triggers = [
+            trigger
+            for trigger in self.rules.triggers(stems)
+            if not qualified.intersection(range(trigger.first, trigger.last + 1))
+        ]
         barriers = frozenset(t.first for t in triggers if t.rule.category == "terminate")
         found = self.matcher.find(text, words, listed, barriers)
+        filler = frozenset(n for n, word in enumerate(words) if word.text in self.matcher.normalizer.ignored)
         mentions: list[Mention] = []
         other_sense: str | None = None  # an everyday complaint a symptom word turned out to be
         for mention in found.mentions:
-            sense = self.rules.wrong_sense(mention.positions, stems)
+            sense = self.rules.wrong_sense(mention.positions, words, stems, filler)
             if sense is None:
                 mentions.append(mention)
             elif sense.otherwise_unrelated and other_sense is None:
                 other_sense = text[words[mention.first].start : words[mention.last].end]
         symptoms = [m for m in mentions if m.phrase.symptom is not None]
-        qualifiers = self.rules.modifiers(text, words, stems)
         given: dict[int, list[Modifier]] = {}
         for modifier, first, last in qualifiers:
             target = _nearest(symptoms, first, last, barriers)

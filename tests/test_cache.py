@@ -39,6 +39,21 @@ def test_a_cached_table_gives_the_same_answers_as_a_fresh_build(cache: Path) -> 
     assert vars(index.normalizer) == vars(built.normalizer)
 
 
+def test_a_stored_entry_is_read_without_parsing_the_table(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mbc_lookup import knowledge
+
+    built = load_index()  # builds and stores
+
+    def parse(*args: object) -> None:
+        raise AssertionError("the table was parsed again instead of read from the cache")
+
+    monkeypatch.setattr(knowledge, "parse_table_file", parse)
+    cached = load_index()
+    assert cached.knowledge == built.knowledge and cached.phrases == built.phrases
+
+
 def test_a_corrupt_cache_entry_is_rebuilt(cache: Path) -> None:
     load_matcher()
     (entry,) = cache.iterdir()
@@ -136,7 +151,8 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     knowledge, index = good
     symptom_fields = list(knowledge[10][0][3][0])
     symptom_fields[4] = "yes"  # `urgent` as text, not a bool
-    wrong_site = (*knowledge[10][0][:3], ((*symptom_fields,), *knowledge[10][0][3][1:]))
+    site = knowledge[10][0]
+    wrong_site = (*site[:3], ((*symptom_fields,), *site[3][1:]), *site[4:])
     wrong = [
         {"a": 1},
         (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), index[2])),

@@ -213,11 +213,17 @@ _TEXTS = _Many(str)
 _WORDS = _FrozenSet(str)
 _CODES = (str, str, _TEXT_OR_NONE, _TEXT_OR_NONE)
 _SYMPTOM = (str, str, str, _TEXTS, bool, _TEXT_OR_NONE, _TEXT_OR_NONE, str, _CODES, _Many((str, str)))
-_SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM))
-_LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
+_SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM), _TEXT_OR_NONE, _TEXT_OR_NONE)
+_LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
+_READING = (
+    _Many((str, str, str, int, str)),  # context rules
+    _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),  # modifiers
+    _Many((str, _TEXTS, _TEXTS, int, str, bool)),  # senses
+    _Many((_TEXTS, _TEXTS, str, str)),  # locations
+)
 _KNOWLEDGE = (
     str, str, str, str, str, _Many((str, str, str, _TEXT_OR_NONE)), str, _Many((str, str, str, str)),
-    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool,
+    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool, _READING,
 )  # fmt: skip
 _INDEX = (
     (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),

@@ -36,6 +36,7 @@ def test_a_cached_table_gives_the_same_answers_as_a_fresh_build(cache: Path) -> 
     assert _answer(first) == _answer(second) == _answer(fresh)
     index, built = load_index(), PhraseIndex(load_knowledge())
     assert index.phrases == built.phrases and index.vocabulary == built.vocabulary
+    assert index.reading_stems == built.reading_stems
     assert vars(index.normalizer) == vars(built.normalizer)
 
 
@@ -155,8 +156,9 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     wrong_site = (*site[:3], ((*symptom_fields,), *site[3][1:]), *site[4:])
     wrong = [
         {"a": 1},
-        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), index[2])),
-        (knowledge, (index[0], index[1], {1: 2})),
+        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
+        (knowledge, (index[0], index[1], {1: 2}, index[3])),
+        (knowledge, (*index[:3], (index[3][0], (*index[3][1][:-1], ("a", 1))))),  # a stem as a number
         ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
         (knowledge[:-1], index),
         ((knowledge[0], "0" * 64, *knowledge[2:]), index),  # another table's entry

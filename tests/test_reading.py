@@ -4,6 +4,7 @@ person would see: which sites are reported, what counts, what is kept about each
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,10 +12,13 @@ from typer.testing import Result
 
 from helpers import parse_document
 from mbc_lookup.api import lookup, lookup_items, lookup_text
+from mbc_lookup.context import RuleIndex
+from mbc_lookup.matching import Matcher
 from mbc_lookup.model import LookupResult, Match
 from mbc_lookup.reading import Reader
 
 Run = Callable[..., Result]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def sites(result: LookupResult) -> list[str]:
@@ -347,3 +351,22 @@ def test_a_comma_list_on_the_command_line(mbc: Run) -> None:
     document = json_lookup(mbc, "headache, no fever, dizziness")
     assert [item["text"] for item in document["inputs"]] == ["headache", "no fever", "dizziness"]
     assert [(site["site"], site["score"]) for site in document["sites"]] == [("brain", 2.0)]
+
+
+# --- the pattern gate ------------------------------------------------------------------------------
+
+
+def test_skipping_patterns_on_parts_without_digits_or_pattern_words_changes_nothing(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patterns are compiled and tried only on a part with a digit or a word they spell out;
+    trying them on every part finds the same modifiers in every labelled sentence."""
+    import yaml
+
+    cases = yaml.safe_load((ROOT / "benchmarks" / "eval" / "sentences.yaml").read_text(encoding="utf-8"))
+    texts = [case["text"] for case in cases["cases"]] + SPAN_TEXTS
+    texts += ["temp 38.5", "fever for a few days", "had chemo on monday, now feverish", "101 F"]
+    gated = [lookup_text(text, Reader(matcher)) for text in texts]
+    monkeypatch.setattr(RuleIndex, "may_match_pattern", lambda *args: True)
+    assert [lookup_text(text, Reader(matcher)) for text in texts] == gated
+    assert any(m.category == "duration" for result in gated for m in result.modifiers)

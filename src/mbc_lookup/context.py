@@ -44,18 +44,33 @@ class _Literal(NamedTuple):
     payload: int  # index of its rule
 
 
-class RuleIndex:
-    """One table's reading rules, compiled for matching runs of stemmed words."""
+# The stems of every context literal and of every modifier literal, in the table's order: the
+# slow part of building a RuleIndex, so `table_cache` keeps it with the phrase index.
+ReadingStems = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
 
-    def __init__(self, reading: Reading) -> None:
+
+def reading_stems(reading: Reading) -> ReadingStems:
+    return (
+        tuple(_literal_stems(rule.literal) for rule in reading.context),
+        tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals),
+    )
+
+
+class RuleIndex:
+    """One table's reading rules, compiled for matching runs of stemmed words. `stems`: what
+    `reading_stems` gives for this `reading` (from the compiled-table cache), else computed."""
+
+    def __init__(self, reading: Reading, stems: ReadingStems | None = None) -> None:
         self.reading = reading
-        self.context = _compile([rule.literal for rule in reading.context])
-        literals = [(literal, n) for n, rule in enumerate(reading.modifiers) for literal in rule.literals]
-        self.modifier_literals = _compile([literal for literal, _ in literals])
-        self.modifier_of_literal = [n for _, n in literals]
-        self.patterns = [
-            (re.compile(rule.pattern, re.IGNORECASE), rule) for rule in reading.modifiers if rule.pattern
-        ]
+        context_stems, modifier_stems = stems if stems is not None else reading_stems(reading)
+        self.context = _compile(context_stems)
+        self.modifier_literals = _compile(modifier_stems)
+        self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
+        # tried on a part with a digit or a word that one of them spells out: most texts have
+        # neither, and compiling them would cost more than the lookup.
+        self.pattern_words = _pattern_words(reading)
+        self._patterns: list[tuple[re.Pattern[str], ModifierRule]] | None = None
         self.senses: dict[str, list[SenseRule]] = {}
         for sense in reading.senses:
             self.senses.setdefault(stem(sense.word), []).append(sense)
@@ -75,7 +90,7 @@ class RuleIndex:
         found: list[tuple[Modifier, int, int]] = []
         taken: set[int] = set()
         # Patterns first: "finished chemo two years ago" is one qualifier, not "chemo".
-        for pattern, rule in self.patterns:
+        for pattern, rule in self.patterns() if self.may_match_pattern(words, stems) else ():
             for match in pattern.finditer(text):
                 start, end = match.start(), match.start() + len(match.group().rstrip())
                 first, last = _words_between(words, start, end)
@@ -95,6 +110,19 @@ class RuleIndex:
             taken.update(range(first, last + 1))
         found.sort(key=lambda item: item[0].start)
         return found
+
+    def may_match_pattern(self, words: tuple[Word, ...], stems: list[str]) -> bool:
+        """Whether a pattern can match the part: it has a digit or a word a pattern names."""
+        return any(not word.text.isalpha() for word in words) or not self.pattern_words.isdisjoint(stems)
+
+    def patterns(self) -> list[tuple[re.Pattern[str], ModifierRule]]:
+        if self._patterns is None:
+            self._patterns = [
+                (re.compile(rule.pattern, re.IGNORECASE), rule)
+                for rule in self.reading.modifiers
+                if rule.pattern
+            ]
+        return self._patterns
 
     def wrong_sense(
         self, positions: tuple[int, ...], words: tuple[Word, ...], stems: list[str], filler: frozenset[int]
@@ -164,11 +192,21 @@ def _nearby(
     return nearby
 
 
-def _compile(literals: list[str]) -> dict[str, list[_Literal]]:
-    """Literals by their first stem, longest first."""
+def _pattern_words(reading: Reading) -> frozenset[str]:
+    """The stems of the words the patterns spell out ("temperature", "days", "chemo"): a part
+    with none of them and no digit cannot match a pattern. Escapes (\\b, \\s) are not words."""
+    spelled = " ".join(re.sub(r"\\.", " ", rule.pattern) for rule in reading.modifiers if rule.pattern)
+    return frozenset(stem(word) for word in re.findall(r"[a-z]+", spelled.lower()))
+
+
+def _literal_stems(literal: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in _literal_words(literal))
+
+
+def _compile(literals: tuple[tuple[str, ...], ...]) -> dict[str, list[_Literal]]:
+    """Literals (as stems) by their first stem, longest first."""
     index: dict[str, list[_Literal]] = {}
-    for n, literal in enumerate(literals):
-        stems = tuple(stem(word) for word in _literal_words(literal))
+    for n, stems in enumerate(literals):
         if stems:
             index.setdefault(stems[0], []).append(_Literal(stems, n))
     for entries in index.values():

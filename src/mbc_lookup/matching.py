@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .context import ReadingStems, reading_stems
 from .model import Knowledge, Symptom
 from .text import Normalizer, Word, clean_text, words
 
@@ -77,12 +78,13 @@ def _max_edits(length: int) -> int:
 
 
 # A PhraseIndex as plain data (tuples, dicts, frozensets, strings) that `marshal` can store:
-# the normalizer's word lists, each phrase with its symptom's id, and the vocabulary. The
-# knowledge table itself is stored by `table_cache`.
+# the normalizer's word lists, each phrase with its symptom's id, the vocabulary and the
+# stems of the reading rules' literals. The knowledge table itself is stored by `table_cache`.
 PlainIndex = tuple[
     tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
     tuple[tuple[str, frozenset[str], str, "str | None", int], ...],
     dict[str, str],
+    ReadingStems,
 ]
 
 
@@ -112,10 +114,11 @@ class PhraseIndex:
         for text in texts:
             for word in words(clean_text(text)):
                 vocabulary.setdefault(word, self.normalizer.key(word))
-        self._finish(tuple(phrases), vocabulary)
+        self._finish(tuple(phrases), vocabulary, reading_stems(reading))
 
-    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str]) -> None:
+    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str], stems: ReadingStems) -> None:
         """The lookups derived from the phrases and vocabulary."""
+        self.reading_stems = stems
         self.phrases = phrases
         self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
         self.by_key: dict[str, list[Phrase]] = {}
@@ -135,12 +138,12 @@ class PhraseIndex:
         phrases = tuple(
             (p.text, p.keys, p.compact, p.symptom.id if p.symptom else None, p.rank) for p in self.phrases
         )
-        return self.normalizer.parts(), phrases, self.vocabulary
+        return self.normalizer.parts(), phrases, self.vocabulary, self.reading_stems
 
     @classmethod
     def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> PhraseIndex:
         """The index `to_plain` stored, for this same `knowledge`."""
-        normalizer_parts, plain_phrases, vocabulary = plain
+        normalizer_parts, plain_phrases, vocabulary, stems = plain
         symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
         index = cls.__new__(cls)
         index.knowledge = knowledge
@@ -149,7 +152,7 @@ class PhraseIndex:
             Phrase(text, keys, compact, symptoms[owner] if owner else None, rank)
             for text, keys, compact, owner, rank in plain_phrases
         )
-        index._finish(phrases, vocabulary)
+        index._finish(phrases, vocabulary, stems)
         return index
 
 
@@ -170,6 +173,7 @@ class Matcher:
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
         self.repair_choices = index.repair_choices
+        self.reading_stems = index.reading_stems
         self._english: frozenset[str] | None = None  # loaded on the first typo repair
 
     # --- the public entry point ----------------------------------------------------------

@@ -24,7 +24,7 @@ class Reader:
         self.matcher = matcher
         self.knowledge = matcher.knowledge
         self.cutoff = matcher.cutoff
-        self.rules = RuleIndex(self.knowledge.reading)
+        self.rules = RuleIndex(self.knowledge.reading, matcher.reading_stems)
         self.locations: dict[str, list[tuple[frozenset[str], str]]] = {}
         for rule in self.knowledge.reading.locations:
             for symptom_id in rule.symptoms:

@@ -233,11 +233,12 @@ class Matcher:
         at: dict[str, list[int]] = {}
         for index in order:
             at.setdefault(keys[index], []).append(index)
+        present = frozenset(at)  # a set: a subset test against a dict's keys is slow
         seen: set[int] = set()
         found: list[Mention] = []
         for key in at:
             for phrase in self.by_key.get(key, ()):
-                if phrase.rank in seen or not phrase.keys <= at.keys():
+                if phrase.rank in seen or not phrase.keys <= present:
                     continue
                 seen.add(phrase.rank)
                 positions = _window(phrase.keys, at, order, listed, barriers)

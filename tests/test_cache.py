@@ -36,7 +36,23 @@ def test_a_cached_table_gives_the_same_answers_as_a_fresh_build(cache: Path) -> 
     assert _answer(first) == _answer(second) == _answer(fresh)
     index, built = load_index(), PhraseIndex(load_knowledge())
     assert index.phrases == built.phrases and index.vocabulary == built.vocabulary
+    assert index.reading_stems == built.reading_stems
     assert vars(index.normalizer) == vars(built.normalizer)
+
+
+def test_a_stored_entry_is_read_without_parsing_the_table(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mbc_lookup import knowledge
+
+    built = load_index()  # builds and stores
+
+    def parse(*args: object) -> None:
+        raise AssertionError("the table was parsed again instead of read from the cache")
+
+    monkeypatch.setattr(knowledge, "parse_table_file", parse)
+    cached = load_index()
+    assert cached.knowledge == built.knowledge and cached.phrases == built.phrases
 
 
 def test_a_corrupt_cache_entry_is_rebuilt(cache: Path) -> None:
@@ -136,11 +152,13 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     knowledge, index = good
     symptom_fields = list(knowledge[10][0][3][0])
     symptom_fields[4] = "yes"  # `urgent` as text, not a bool
-    wrong_site = (*knowledge[10][0][:3], ((*symptom_fields,), *knowledge[10][0][3][1:]))
+    site = knowledge[10][0]
+    wrong_site = (*site[:3], ((*symptom_fields,), *site[3][1:]), *site[4:])
     wrong = [
         {"a": 1},
-        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), index[2])),
-        (knowledge, (index[0], index[1], {1: 2})),
+        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
+        (knowledge, (index[0], index[1], {1: 2}, index[3])),
+        (knowledge, (*index[:3], (index[3][0], (*index[3][1][:-1], ("a", 1))))),  # a stem as a number
         ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
         (knowledge[:-1], index),
         ((knowledge[0], "0" * 64, *knowledge[2:]), index),  # another table's entry

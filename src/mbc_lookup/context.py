@@ -45,18 +45,33 @@ class _Literal(NamedTuple):
     payload: int  # index of its rule
 
 
-class RuleIndex:
-    """One table's reading rules, compiled for matching runs of stemmed words."""
+# The stems of every context literal and of every modifier literal, in the table's order: the
+# slow part of building a RuleIndex, so `table_cache` keeps it with the phrase index.
+ReadingStems = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
 
-    def __init__(self, reading: Reading) -> None:
+
+def reading_stems(reading: Reading) -> ReadingStems:
+    return (
+        tuple(_literal_stems(rule.literal) for rule in reading.context),
+        tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals),
+    )
+
+
+class RuleIndex:
+    """One table's reading rules, compiled for matching runs of stemmed words. `stems`: what
+    `reading_stems` gives for this `reading` (from the compiled-table cache), else computed."""
+
+    def __init__(self, reading: Reading, stems: ReadingStems | None = None) -> None:
         self.reading = reading
-        self.context = _compile([rule.literal for rule in reading.context])
-        literals = [(literal, n) for n, rule in enumerate(reading.modifiers) for literal in rule.literals]
-        self.modifier_literals = _compile([literal for literal, _ in literals])
-        self.modifier_of_literal = [n for _, n in literals]
-        self.patterns = [
-            (re.compile(rule.pattern, re.IGNORECASE), rule) for rule in reading.modifiers if rule.pattern
-        ]
+        context_stems, modifier_stems = stems if stems is not None else reading_stems(reading)
+        self.context = _compile(context_stems)
+        self.modifier_literals = _compile(modifier_stems)
+        self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
+        # tried on a part with a digit or a word that one of them spells out: most texts have
+        # neither, and compiling them would cost more than the lookup.
+        self.pattern_words = _pattern_words(reading)
+        self._patterns: list[tuple[re.Pattern[str], ModifierRule]] | None = None
         self.senses: dict[str, list[SenseRule]] = {}
         for sense in reading.senses:
             self.senses.setdefault(stem(sense.word), []).append(sense)
@@ -76,7 +91,7 @@ class RuleIndex:
         found: list[tuple[Modifier, int, int]] = []
         taken: set[int] = set()
         # Patterns first: "finished chemo two years ago" is one qualifier, not "chemo".
-        for pattern, rule in self.patterns:
+        for pattern, rule in self.patterns() if self.may_match_pattern(words, stems) else ():
             for match in pattern.finditer(text):
                 start, end = match.start(), match.start() + len(match.group().rstrip())
                 first, last = _words_between(words, start, end)
@@ -97,14 +112,30 @@ class RuleIndex:
         found.sort(key=lambda item: item[0].start)
         return found
 
-    def wrong_sense(self, positions: tuple[int, ...], stems: list[str]) -> SenseRule | None:
+    def may_match_pattern(self, words: tuple[Word, ...], stems: list[str]) -> bool:
+        """Whether a pattern can match the part: it has a digit or a word a pattern names."""
+        return any(not word.text.isalpha() for word in words) or not self.pattern_words.isdisjoint(stems)
+
+    def patterns(self) -> list[tuple[re.Pattern[str], ModifierRule]]:
+        if self._patterns is None:
+            self._patterns = [
+                (re.compile(rule.pattern, re.IGNORECASE), rule)
+                for rule in self.reading.modifiers
+                if rule.pattern
+            ]
+        return self._patterns
+
+    def wrong_sense(
+        self, positions: tuple[int, ...], words: tuple[Word, ...], stems: list[str], filler: frozenset[int]
+    ) -> SenseRule | None:
         """The sense rule that says a mention resting on these words uses one of them in
-        another sense, or None."""
+        another sense, or None. `filler`: the indexes of words that carry no meaning ("my",
+        "have"); they do not count toward a rule's window, which ends at the clause's end."""
+        clauses = [word.clause for word in words]
         for position in positions:
             for sense in self.senses.get(stems[position], ()):
                 not_near, needs_near = self.sense_words[id(sense)]
-                low, high = max(0, position - sense.window), position + sense.window + 1
-                nearby = {stems[i] for i in range(low, min(high, len(stems))) if i != position}
+                nearby = _nearby(stems, clauses, position, sense.window, filler)
                 alone = len(stems) == len(positions)  # "fits" typed on its own means seizures
                 if nearby & not_near or (needs_near and not nearby & needs_near and not alone):
                     return sense
@@ -147,11 +178,38 @@ def context_of(
     return "present", ()
 
 
-def _compile(literals: list[str]) -> dict[str, list[_Literal]]:
-    """Literals by their first stem, longest first."""
+def _nearby(
+    stems: list[str], clauses: list[int], position: int, window: int, filler: frozenset[int]
+) -> set[str]:
+    """The stems within `window` meaningful words either side of `position`, in its clause
+    (filler words between them are included but not counted: "fingernails on my left hand
+    have fractured")."""
+    nearby: set[str] = set()
+    for step in (-1, 1):
+        counted = 0
+        index = position + step
+        while 0 <= index < len(stems) and counted < window and clauses[index] == clauses[position]:
+            nearby.add(stems[index])
+            counted += index not in filler
+            index += step
+    return nearby
+
+
+def _pattern_words(reading: Reading) -> frozenset[str]:
+    """The stems of the words the patterns spell out ("temperature", "days", "chemo"): a part
+    with none of them and no digit cannot match a pattern. Escapes (\\b, \\s) are not words."""
+    spelled = " ".join(re.sub(r"\\.", " ", rule.pattern) for rule in reading.modifiers if rule.pattern)
+    return frozenset(stem(word) for word in re.findall(r"[a-z]+", spelled.lower()))
+
+
+def _literal_stems(literal: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in _literal_words(literal))
+
+
+def _compile(literals: tuple[tuple[str, ...], ...]) -> dict[str, list[_Literal]]:
+    """Literals (as stems) by their first stem, longest first."""
     index: dict[str, list[_Literal]] = {}
-    for n, literal in enumerate(literals):
-        stems = tuple(stem(word) for word in _literal_words(literal))
+    for n, stems in enumerate(literals):
         if stems:
             index.setdefault(stems[0], []).append(_Literal(stems, n))
     for entries in index.values():

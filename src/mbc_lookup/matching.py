@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .context import ReadingStems, reading_stems
 from .model import Knowledge, Symptom
 from .text import Normalizer, Word, clean_text, words
 
@@ -77,12 +78,13 @@ def _max_edits(length: int) -> int:
 
 
 # A PhraseIndex as plain data (tuples, dicts, frozensets, strings) that `marshal` can store:
-# the normalizer's word lists, each phrase with its symptom's id, and the vocabulary. The
-# knowledge table itself is stored by `table_cache`.
+# the normalizer's word lists, each phrase with its symptom's id, the vocabulary and the
+# stems of the reading rules' literals. The knowledge table itself is stored by `table_cache`.
 PlainIndex = tuple[
     tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
     tuple[tuple[str, frozenset[str], str, "str | None", int], ...],
     dict[str, str],
+    ReadingStems,
 ]
 
 
@@ -112,10 +114,11 @@ class PhraseIndex:
         for text in texts:
             for word in words(clean_text(text)):
                 vocabulary.setdefault(word, self.normalizer.key(word))
-        self._finish(tuple(phrases), vocabulary)
+        self._finish(tuple(phrases), vocabulary, reading_stems(reading))
 
-    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str]) -> None:
+    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str], stems: ReadingStems) -> None:
         """The lookups derived from the phrases and vocabulary."""
+        self.reading_stems = stems
         self.phrases = phrases
         self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
         self.by_key: dict[str, list[Phrase]] = {}
@@ -135,12 +138,12 @@ class PhraseIndex:
         phrases = tuple(
             (p.text, p.keys, p.compact, p.symptom.id if p.symptom else None, p.rank) for p in self.phrases
         )
-        return self.normalizer.parts(), phrases, self.vocabulary
+        return self.normalizer.parts(), phrases, self.vocabulary, self.reading_stems
 
     @classmethod
     def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> PhraseIndex:
         """The index `to_plain` stored, for this same `knowledge`."""
-        normalizer_parts, plain_phrases, vocabulary = plain
+        normalizer_parts, plain_phrases, vocabulary, stems = plain
         symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
         index = cls.__new__(cls)
         index.knowledge = knowledge
@@ -149,7 +152,7 @@ class PhraseIndex:
             Phrase(text, keys, compact, symptoms[owner] if owner else None, rank)
             for text, keys, compact, owner, rank in plain_phrases
         )
-        index._finish(phrases, vocabulary)
+        index._finish(phrases, vocabulary, stems)
         return index
 
 
@@ -170,6 +173,7 @@ class Matcher:
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
         self.repair_choices = index.repair_choices
+        self.reading_stems = index.reading_stems
         self._english: frozenset[str] | None = None  # loaded on the first typo repair
 
     # --- the public entry point ----------------------------------------------------------
@@ -199,16 +203,22 @@ class Matcher:
         mentions = self._select(keys, repaired, listed, barriers, free)
         mentions = self._explained_by_complaint(mentions, keys)
         unknown = any(words[i].text not in self.vocabulary for i in keys)
-        if listed and not mentions and unknown:
-            mentions = self._whole_item(words, keys)  # only typos and split words, never real words
+        english = self._english_words() if listed and not mentions and unknown else frozenset()
+        # Only typos and split words: an item whose unknown words are all real English words
+        # ("numbers", "waiting") is never compared as a whole, as such a word is never repaired.
+        if listed and not mentions and any(self._unknown(words[i].text, english) for i in keys):
+            mentions = self._whole_item(words, keys)
         normalized = " ".join(words[i].text for i in keys)
         suggestions: tuple[str, ...] = ()
-        english = self._english_words() if listed and not mentions and unknown else frozenset()
         if listed and not mentions and any(words[i].text not in english for i in keys):
             about = [words[i].text for i in keys if keys[i] not in self.normalizer.negation_words]
             suggestions = self._suggest(" ".join(about))
         mentions.sort(key=lambda m: m.positions)
         return Found(tuple(mentions), normalized, answered_no, frozenset(keys.values()), suggestions)
+
+    def _unknown(self, word: str, english: frozenset[str]) -> bool:
+        """A word neither the table nor English knows: a typo or a run-together word."""
+        return word not in self.vocabulary and word not in english
 
     @property
     def always_meant(self) -> frozenset[str]:
@@ -236,11 +246,12 @@ class Matcher:
         at: dict[str, list[int]] = {}
         for index in order:
             at.setdefault(keys[index], []).append(index)
+        present = frozenset(at)  # a set: a subset test against a dict's keys is slow
         seen: set[int] = set()
         found: list[Mention] = []
         for key in at:
             for phrase in self.by_key.get(key, ()):
-                if phrase.rank in seen or not phrase.keys <= at.keys():
+                if phrase.rank in seen or not phrase.keys <= present:
                     continue
                 seen.add(phrase.rank)
                 positions = _window(phrase.keys, at, order, listed, barriers, free)

@@ -24,7 +24,7 @@ class Reader:
         self.matcher = matcher
         self.knowledge = matcher.knowledge
         self.cutoff = matcher.cutoff
-        self.rules = RuleIndex(self.knowledge.reading)
+        self.rules = RuleIndex(self.knowledge.reading, matcher.reading_stems)
         self.locations: dict[str, list[tuple[frozenset[str], str]]] = {}
         for rule in self.knowledge.reading.locations:
             for symptom_id in rule.symptoms:
@@ -66,23 +66,31 @@ class Reader:
     def _read(self, text: str, listed: bool) -> tuple[InputResult, tuple[Modifier, ...]]:
         words = part_words(text)
         stems = [stem(word.text) for word in words]
-        triggers = self.rules.triggers(stems)
-        # Qualifiers are found first: a denied one is dropped ("not on chemo"), and the words of
-        # the others do not count as distance between a phrase's words ("coughing up mouthfuls
-        # of bright red blood").
+        found_qualifiers = self.rules.modifiers(text, words, stems)
+        qualified = {n for _, first, last in found_qualifiers for n in range(first, last + 1)}
+        # A trigger among a qualifier's words belongs to it: "finished chemo two years ago"
+        # dates the treatment, not the fever mentioned after it.
+        triggers = [
+            trigger
+            for trigger in self.rules.triggers(stems)
+            if not qualified.intersection(range(trigger.first, trigger.last + 1))
+        ]
+        # A denied qualifier is dropped ("not on chemo"), and the words of the others do not count
+        # as distance between a phrase's words ("coughing up mouthfuls of bright red blood").
         qualifiers = [
             (modifier, first, last)
-            for modifier, first, last in self.rules.modifiers(text, words, stems)
+            for modifier, first, last in found_qualifiers
             if context_of(first, last, triggers, words, set())[0] != "negated"
         ]
         free = frozenset(i for _, first, last in qualifiers for i in range(first, last + 1))
         # No mention spans a clause end ("but") or a denial ("cough with phlegm, no blood").
         barriers = frozenset(t.first for t in triggers if t.rule.category in ("terminate", "negated"))
         found = self.matcher.find(text, words, listed, barriers, free)
+        filler = frozenset(n for n, word in enumerate(words) if word.text in self.matcher.normalizer.ignored)
         mentions: list[Mention] = []
         other_sense: str | None = None  # an everyday complaint a symptom word turned out to be
         for mention in found.mentions:
-            sense = self.rules.wrong_sense(mention.positions, stems)
+            sense = self.rules.wrong_sense(mention.positions, words, stems, filler)
             if sense is None:
                 mentions.append(mention)
             elif sense.otherwise_unrelated and other_sense is None:

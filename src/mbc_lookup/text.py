@@ -21,15 +21,17 @@ from typing import NamedTuple
 
 from .model import Language
 
-ITEM_SEPARATORS = re.compile(r"[,;\n\r\u2028\u2029]+")
-APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+# Patterns kept as text are compiled on first use (the `re` module caches them): the JSON
+# path of a plain ASCII list never needs them.
+ITEM_SEPARATORS = r"[,;\n\r\u2028\u2029]+"
+APOSTROPHES = r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)"
 NOT_WORD = re.compile(r"[^\w]+|_+")
 # Control and direction-changing characters: never sent raw to a terminal.
 UNSAFE_FOR_TERMINAL = "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 MAX_ITEM_CHARS = 500  # longer items are cut: no symptom phrase is anywhere near this long
 
 
-SURROGATES = re.compile("[\ud800-\udfff]")
+SURROGATES = "[\ud800-\udfff]"
 # A word: letters/digits (with combining marks), apostrophes inside it ("can't"), and a
 # decimal point between digits ("38.5").
 WORD_AS_TYPED = re.compile(
@@ -50,12 +52,12 @@ DECIMAL = re.compile(r"\d+\.\d+")
 def without_surrogates(text: str) -> str:
     """Text that can be written as UTF-8. Undecodable bytes in a command-line argument reach
     Python as lone surrogates; they become U+FFFD like any other invalid UTF-8."""
-    if not SURROGATES.search(text):
+    if text.isascii() or not re.search(SURROGATES, text):
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return SURROGATES.sub("\ufffd", text)
+        return re.sub(SURROGATES, "\ufffd", text)
 
 
 class Word(NamedTuple):
@@ -145,7 +147,7 @@ def printable(text: str) -> str:
 
 def split_items(text: str) -> list[str]:
     """Split user text into trimmed, non-empty items, in order."""
-    return [item.strip() for item in ITEM_SEPARATORS.split(without_surrogates(text)) if item.strip()]
+    return [item.strip() for item in re.split(ITEM_SEPARATORS, without_surrogates(text)) if item.strip()]
 
 
 def visible(text: str) -> str:
@@ -163,7 +165,7 @@ def clean_text(text: str) -> str:
     if not text.isprintable():  # rare: only then look for control characters one by one
         text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     if not text.isascii() or "'" in text or "`" in text:
-        text = APOSTROPHES.sub("", text)
+        text = re.sub(APOSTROPHES, "", text)
     return " ".join(text.split())
 
 

@@ -68,12 +68,12 @@ class Reader:
         stems = [stem(word.text) for word in words]
         found_qualifiers = self.rules.modifiers(text, words, stems)
         qualified = {n for _, first, last in found_qualifiers for n in range(first, last + 1)}
-        # A trigger among a qualifier's words belongs to it: "finished chemo two years ago"
-        # dates the treatment, not the fever mentioned after it.
+        # A trigger wholly inside a qualifier belongs to it: "finished chemo two years ago" dates
+        # the treatment, not the fever after it ("all better now" stays a trigger).
         triggers = [
             trigger
             for trigger in self.rules.triggers(stems)
-            if not qualified.intersection(range(trigger.first, trigger.last + 1))
+            if not qualified.issuperset(range(trigger.first, trigger.last + 1))
         ]
         # A denied qualifier is dropped ("not on chemo"), and the words of the others do not count
         # as distance between a phrase's words ("coughing up mouthfuls of bright red blood").

@@ -200,7 +200,8 @@ class Matcher:
         repaired: dict[int, float] = {}
         if any(key not in self.known_keys for key in keys.values()):
             self._repair(words, keys, repaired)
-        mentions = self._select(keys, repaired, listed, barriers, free)
+        clauses = tuple(word.clause for word in words)
+        mentions = self._select(keys, repaired, listed, barriers, free, clauses)
         mentions = self._explained_by_complaint(mentions, keys)
         unknown = any(words[i].text not in self.vocabulary for i in keys)
         english = self._english_words() if listed and not mentions and unknown else frozenset()
@@ -240,6 +241,7 @@ class Matcher:
         listed: bool,
         barriers: frozenset[int],
         free: frozenset[int],
+        clauses: tuple[int, ...],
     ) -> list[Mention]:
         """Known phrases found close together, longest first, each adding words of its own."""
         order = sorted(keys)
@@ -254,7 +256,7 @@ class Matcher:
                 if phrase.rank in seen or not phrase.keys <= present:
                     continue
                 seen.add(phrase.rank)
-                positions = _window(phrase.keys, at, order, listed, barriers, free)
+                positions = _window(phrase.keys, at, order, listed, barriers, free, clauses)
                 if positions is None:
                     continue
                 used = [repaired[i] for i in positions if i in repaired]
@@ -406,10 +408,13 @@ def _window(
     listed: bool,
     barriers: frozenset[int],
     free: frozenset[int],
+    clauses: tuple[int, ...],
 ) -> tuple[int, ...] | None:
     """The word indexes of the tightest place where every key of `wanted` stands: in a listed
     item anywhere, in a sentence within SENTENCE_SLACK extra meaningful words (qualifier words,
-    `free`, are not counted); never across a barrier. None when there is no such place."""
+    `free`, are not counted); never across a barrier. A comma between two words counts as a
+    word, so "pain in the bone" wins over "the bones, you may have pain". None when there is
+    no such place."""
     rank = {index: n for n, index in enumerate(order)}
     hits = sorted((i, key) for key in wanted for i in at[key])
     best: tuple[int, ...] | None = None
@@ -420,7 +425,7 @@ def _window(
         counts[key] = counts.get(key, 0) + 1
         while len(counts) == len(wanted):
             low_index, low_key = hits[low]
-            size = rank[index] - rank[low_index]
+            size = rank[index] - rank[low_index] + clauses[index] - clauses[low_index]
             if best is None or size < best_size:
                 chosen: dict[str, int] = {}
                 for i, k in hits[low : high + 1]:

@@ -64,6 +64,11 @@ WORDS = [
     ": no", "[bold red]", "[/]", "[link=x]", "\x1b[31m", "\x1b]0;t\x07", "\u202e", "\x00", "\ufeff",
     "😷", "\uff48\uff45\uff41\uff44", "é", "e\u0301", "כאב", "боль", "\ud800", "\udcff", "!!", "...",
     "\t", "\r", "x" * 600,
+    # the reader's and triage's words: context cues, qualifiers, numbers, clause breaks
+    "but", "never noticed", "years ago", "worried i might get", "maybe", "gone now", "sudden",
+    "worst ever", "a bit", "getting worse", "same as usual", "38.5", "101F", "temp 35.2", "on chemo",
+    "had chemo last week", "both legs", "left leg", "numb", "calcium 3.1", "fit", "clothes", "hiccups",
+    "wont stop", "cant put weight on", "lots of blood", "(", ")", " - ", ".", "?", "my dad",
 ]  # fmt: skip
 TEXT = st.one_of(
     st.text(max_size=300),

@@ -182,3 +182,18 @@ def test_no_home_directory_means_no_cache_rather_than_a_folder_named_tilde(
     assert table_cache.cache_dir() is None
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
     assert table_cache.cache_dir() == Path("/somewhere/mbc-lookup")
+
+
+def test_a_stored_entry_is_read_back_without_parsing_the_table(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry's shape check matches what `_plain` writes: a second load never parses YAML."""
+    from mbc_lookup import knowledge as knowledge_module
+
+    load_index()  # builds and stores
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the table was parsed again: the cache entry was not used")
+
+    monkeypatch.setattr(knowledge_module, "parse_table_file", refuse)
+    assert load_index().knowledge == load_knowledge()

@@ -50,7 +50,7 @@ from .model import (
 )
 from .table_file import read_table_file, sha256_digest
 
-_FORMAT = 4  # bump when PhraseIndex or the model changes shape
+_FORMAT = 5  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
@@ -213,11 +213,17 @@ _TEXTS = _Many(str)
 _WORDS = _FrozenSet(str)
 _CODES = (str, str, _TEXT_OR_NONE, _TEXT_OR_NONE)
 _SYMPTOM = (str, str, str, _TEXTS, bool, _TEXT_OR_NONE, _TEXT_OR_NONE, str, _CODES, _Many((str, str)))
-_SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM))
-_LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
+_SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM), _TEXT_OR_NONE, _TEXT_OR_NONE)
+_LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
+_READING = (
+    _Many((str, str, str, int, str)),
+    _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),
+    _Many((str, _TEXTS, _TEXTS, int, str, bool)),
+    _Many((_TEXTS, _TEXTS, str, str)),
+)
 _KNOWLEDGE = (
     str, str, str, str, str, _Many((str, str, str, _TEXT_OR_NONE)), str, _Many((str, str, str, str)),
-    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool,
+    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool, _READING,
 )  # fmt: skip
 _INDEX = (
     (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),

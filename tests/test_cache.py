@@ -190,10 +190,10 @@ def test_a_stored_entry_is_read_back_without_parsing_the_table(
     """The entry's shape check matches what `_plain` writes: a second load never parses YAML."""
     from mbc_lookup import knowledge as knowledge_module
 
-    load_index()  # builds and stores
+    built = load_index().knowledge  # builds and stores
 
     def refuse(*args: object) -> None:
         raise AssertionError("the table was parsed again: the cache entry was not used")
 
     monkeypatch.setattr(knowledge_module, "parse_table_file", refuse)
-    assert load_index().knowledge == load_knowledge()
+    assert load_index().knowledge == built

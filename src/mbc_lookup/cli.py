@@ -572,9 +572,7 @@ def _read_stdin(explicit: bool) -> str:
 
     if sys.stdin is None or sys.stdin.isatty():
         if not explicit:
-            fail(
-                "nothing to look up: give symptoms, e.g. mbc symptoms \"headache, dizziness\" (see 'mbc symptoms --help')"
-            )
+            fail("nothing to look up: give symptoms, e.g. mbc symptoms headache, dizziness (see --help)")
         say("mbc: type the symptoms, then Ctrl-D on a new line to look them up (Windows: Ctrl-Z, Enter)")
 
     texts = []

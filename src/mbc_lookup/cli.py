@@ -126,7 +126,13 @@ def _table_version() -> str:
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the tool and knowledge table versions and exit.",
+        ),
     ] = False,
 ) -> None:
     """Which sites of metastatic breast cancer symptoms are associated with."""
@@ -565,6 +571,28 @@ def schema() -> None:
     writer.emit(resources.files("mbc_lookup").joinpath("schema.json").read_text(encoding="utf-8"))
 
 
+@app.command("help")
+def help_command(
+    ctx: typer.Context,
+    command: Annotated[
+        str | None, typer.Argument(help="The command to explain; none: the whole tool.", show_default=False)
+    ] = None,
+) -> None:
+    """Show the help of mbc or of one command: 'mbc help symptoms' is 'mbc symptoms --help'.
+
+    \b
+    Examples:
+      mbc help
+      mbc help batch
+    """
+    from .reference import help_text
+
+    try:
+        writer.emit(help_text(ctx.find_root(), command))
+    except LookupError as error:
+        fail(str(error))
+
+
 def _read_stdin(explicit: bool) -> str:
     """Standard input as text; a line that is not UTF-8 is reported and left out. At a
     terminal, `-` says how to finish; without `-` a terminal is never waited on."""
@@ -644,7 +672,7 @@ def _app_for(args: list[str]) -> typer.Typer:
     the same work in a third of the time (start-up is most of a lookup's cost). Help for the
     whole tool and shell completion always get the full app."""
     name = args[0] if args else ""
-    if os.environ.get("_MBC_COMPLETE"):
+    if os.environ.get("_MBC_COMPLETE") or name == "help":
         return app
     commands = [info for info in app.registered_commands if info.callback and info.callback.__name__ == name]
     if len(commands) != 1:

@@ -78,7 +78,7 @@ def headline(document: Document) -> Notice | None:
     if found is None:
         return None
     lines: list[Line] = []
-    if found.text:
+    if found.text and "triage" in document:  # without triage the title says it all
         lines.append(line(Span(found.text, "bold")))
     for alert in found.alerts:
         said = ", ".join(f'"{word}"' for word in alert.words)

@@ -21,10 +21,12 @@ def _line(cells: Line) -> str:
 def _grid(grid: Grid) -> list[str]:
     out = [visible(grid.title) + ":" if grid.title else ""]
     for group in grid.groups:
+        first = group[0] if group else ()
         for row in group:
-            pairs = [
-                f"{name}: {_line(cell)}" for name, cell in zip(grid.columns, row, strict=False) if _line(cell)
-            ]
+            # A row that leaves a cell to the group's first row (the site) says it again: each
+            # line stands on its own for a screen reader or grep.
+            texts = [_line(cell) or (_line(first[i]) if i < len(first) else "") for i, cell in enumerate(row)]
+            pairs = [f"{name}: {text}" for name, text in zip(grid.columns, texts, strict=False) if text]
             out.append("- " + "; ".join(pairs))
     if grid.caption:
         out.append(visible(grid.caption))
@@ -42,5 +44,12 @@ def _written(block: Block) -> list[str]:
 
 
 def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:
-    parts = ["\n".join(_written(block)) for block in blocks(document, options.explain)]
-    return "\n\n".join(part for part in parts if part) + "\n"
+    out: list[str] = []
+    for block in blocks(document, options.explain):
+        lines = _written(block)
+        if out and not isinstance(block, Heading) and out[-1] != "" and not out[-1].endswith(":"):
+            out.append("")  # a blank line between blocks, none after a heading
+        elif out and isinstance(block, Heading):
+            out.append("")
+        out += lines
+    return "\n".join(out) + "\n"

@@ -144,10 +144,11 @@ def test_urgent_findings_come_first_in_json_and_on_the_terminal(mbc: Mbc) -> Non
     assert finding["kind"] == "pattern" and finding["symptom_id"] == "pattern.spinal_cord_compression"
     assert finding["inputs"] == ["back pain", "legs feel weak"]
     assert set(finding["symptom_ids"]) == {"bone.neck_back", "bone.numbness_weakness"}
-    assert finding["source"]["publisher"] == "Macmillan Cancer Support"
+    assert finding["source"]["publisher"] == "NICE"
+    assert document["triage"]["level"] == "emergency"
     out = mbc("symptoms", "back pain, legs feel weak, headache").stdout
     assert out.index("Possible spinal cord compression") < out.index("Sites these symptoms")
-    assert "emergency" in out
+    assert out.index("How urgent: emergency") < out.index("Possible spinal cord compression")
 
 
 def test_seed_only_restricts_every_command_to_the_article(mbc: Mbc) -> None:

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .matching import DEFAULT_CUTOFF, Matcher
-from .model import InputResult, Knowledge, LookupResult, Site, Source, Symptom, UrgentFinding
+from .model import Knowledge, LookupResult, Site
 from .ranking import rank_sites
 from .reading import Reader
 from .text import clean_text, stem, words
+from .triage import assess, urgent_findings
 
 SITE_NAME_CUTOFF = 75.0  # similarity needed to take a mistyped site name ("lymf nodes")
 
@@ -30,13 +31,15 @@ def lookup_text(text: str, reader: Reader | Matcher) -> LookupResult:
         reader = Reader(reader)
     inputs, modifiers = reader.read(text)
     knowledge = reader.knowledge
+    triage = assess(inputs, modifiers, knowledge)
     return LookupResult(
         inputs=inputs,
         sites=rank_sites(inputs, knowledge),
-        urgent=_urgent_findings(inputs, knowledge),
+        urgent=urgent_findings(triage),
         fuzzy_cutoff=reader.cutoff,
         text=text,
         modifiers=modifiers,
+        triage=triage,
         knowledge=knowledge,
     )
 
@@ -94,61 +97,6 @@ def lookup(
     if isinstance(text, str):
         return lookup_text(text, matcher)
     return lookup_items(list(text), matcher)
-
-
-def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[UrgentFinding, ...]:
-    """Urgent patterns first (several items together), then each urgent symptom, once. Only
-    present mentions count: not denied, past, feared or doubted ones."""
-    counted = [item for item in inputs if any(m.present for m in item.matches)]
-    findings: list[UrgentFinding] = []
-    for pattern in knowledge.urgent_patterns:
-        texts: set[str] = set()
-        symptoms: list[Symptom] = []
-        for group in pattern.all_of:
-            found = [
-                (item.text, m.symptom)
-                for item in counted
-                for m in item.matches
-                if m.present and m.symptom.id in group
-            ]
-            if not found:
-                break
-            texts.update(text for text, _ in found)
-            symptoms.extend(symptom for _, symptom in found if symptom not in symptoms)
-        else:
-            findings.append(
-                UrgentFinding(
-                    kind="pattern",
-                    id=pattern.id,
-                    name=pattern.name,
-                    inputs=tuple(item.text for item in counted if item.text in texts),
-                    symptoms=tuple(symptoms),
-                    advice=pattern.advice,
-                    source=_source_or_none(knowledge, pattern.source),
-                )
-            )
-    reported: set[str] = set()
-    for item in counted:
-        for match in item.matches:
-            symptom = match.symptom
-            if match.present and symptom.urgent and symptom.advice and symptom.id not in reported:
-                reported.add(symptom.id)
-                findings.append(
-                    UrgentFinding(
-                        kind="symptom",
-                        id=symptom.id,
-                        name=symptom.name,
-                        inputs=(item.text,),
-                        symptoms=(symptom,),
-                        advice=symptom.advice,
-                        source=_source_or_none(knowledge, symptom.advice_source),
-                    )
-                )
-    return tuple(findings)
-
-
-def _source_or_none(knowledge: Knowledge, source_id: str | None) -> Source | None:
-    return knowledge.source(source_id) if source_id else None
 
 
 def _site_key(name: str) -> str:

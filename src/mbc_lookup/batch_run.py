@@ -28,7 +28,15 @@ from .matching import Matcher
 from .model import BatchLine, InputResult, Knowledge
 from .process import say, write_output
 from .reading import Reader
-from .render_json import dumps, header, input_to_dict, modifier_list, sites_to_list, urgent_to_list
+from .render_json import (
+    dumps,
+    header,
+    input_to_dict,
+    modifier_list,
+    sites_to_list,
+    triage_to_dict,
+    urgent_to_list,
+)
 from .text import visible
 
 CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
@@ -83,9 +91,10 @@ class BatchRun:
             sites = dumps(sites_to_list(result)) if result.sites else "[]"
             urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
             modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
-            said = dumps(text)
+            said, triage = dumps(text), dumps(triage_to_dict(result))
             body = (
-                f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'
+                f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},'
+                f'"urgent":{urgent},"triage":{triage}}}'
             ).encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
             if len(text) <= CACHEABLE_CHARS:

@@ -11,7 +11,8 @@ stemming) with a category and a direction, and the rules live in the knowledge t
 - A trigger reaches the mentions on its side (forward: after it; backward: before it;
   bidirectional: both) within its `max_words`, and never past a "terminate" trigger ("but",
   "although") or the end of the part. Denials, fears and doubts also stop at a comma, and so
-  does every trigger looking backward ("numb since yesterday, and years ago I had a seizure").
+  does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
+  a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
 - A mention reached by several categories takes the strongest: negated, then hypothetical,
   then historical, then uncertain. Only "present" mentions count toward sites and triage.
 - Modifiers (onset, severity, course, duration, side and location, temperature, treatment)
@@ -134,8 +135,10 @@ def context_of(
             continue
         if any(low < end.first < high for end in ends):
             continue
-        backward = trigger.first > last
-        if (backward or category in STOPPED_BY_COMMA) and words[low].clause != words[high].clause:
+        # A trigger looking both ways does not reach back across a comma ("numb since yesterday,
+        # and years ago I had a seizure"); one that only looks back does ("a cough, gone now").
+        reaching_back = trigger.first > last and direction == "bidirectional"
+        if (reaching_back or category in STOPPED_BY_COMMA) and words[low].clause != words[high].clause:
             continue
         reached.setdefault(category, []).append(trigger)
     for category in PRECEDENCE:

@@ -29,6 +29,10 @@ from .model import (
     Source,
     Symptom,
     Treatment,
+    TriageAction,
+    TriageCondition,
+    TriageRule,
+    TriageTable,
     UrgentPattern,
 )
 from .table_file import KnowledgeError, Problem, TableFile, default_path, read_table_file
@@ -458,7 +462,7 @@ CONTEXT_CATEGORIES = ("negated", "historical", "hypothetical", "uncertain", "pse
 DIRECTIONS = ("forward", "backward", "bidirectional", "none")
 MODIFIER_CATEGORIES = (
     "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
-    "timing", "activity", "amount",
+    "timing", "activity", "amount", "quality", "function", "general",
 )  # fmt: skip
 
 
@@ -557,6 +561,139 @@ def _read_reading(check: _Checker, top: _Map) -> Reading:
     return Reading(tuple(context), tuple(modifiers), tuple(senses), tuple(locations))
 
 
+TRIAGE_LEVELS = ("none", "routine", "urgent", "emergency")
+TRIAGE_RULE_ID = re.compile(r"(triage|pattern)\.[a-z][a-z0-9_]*")
+
+
+def _temperature(check: _Checker, item: _Map, key: str, where: str) -> float | None:
+    if key not in item:
+        return None
+    value = item[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 34.0 <= value <= 43.0:
+        check.add(check.line_of(item, key), f"{where}.{key} must be a temperature in Celsius (34-43)")
+        return None
+    return float(value)
+
+
+def _temperature_range(check: _Checker, item: _Map, key: str, where: str) -> tuple[float, float] | None:
+    if key not in item:
+        return None
+    value = item[key]
+    numbers = (
+        [v for v in value if not isinstance(v, bool) and isinstance(v, int | float)]
+        if isinstance(value, list)
+        else []
+    )
+    if len(numbers) != 2 or len(value) != 2 or not 34.0 <= numbers[0] < numbers[1] <= 43.0:
+        check.add(check.line_of(item, key), f"{where}.{key} must be [low, high] in Celsius (34-43)")
+        return None
+    return float(numbers[0]), float(numbers[1])
+
+
+def _read_condition(check: _Checker, value: Any, where: str, line: int) -> TriageCondition | None:
+    keys = {
+        "symptoms",
+        "with_any",
+        "with_all",
+        "without",
+        "temperature_at_least",
+        "temperature_below",
+        "text_has",
+    }
+    item = check.mapping(value, where, line, keys, set())
+    if item is None:
+        return None
+    lists = {
+        key: check.texts(item, key, where) if key in item else ()
+        for key in keys - {"temperature_at_least", "temperature_below"}
+    }
+    temperature = _temperature(check, item, "temperature_at_least", where)
+    low = _temperature(check, item, "temperature_below", where)
+    if not lists["symptoms"] and temperature is None and low is None and not lists["text_has"]:
+        check.add(item.line, f"{where}: give symptoms, a temperature or text_has")
+    for key in ("with_any", "with_all", "without", "text_has"):
+        check.lines[("modifiers", where, key)] = check.line_of(item, key)
+    check.lines[("symptoms", where)] = check.line_of(item, "symptoms")
+    return TriageCondition(
+        symptoms=lists["symptoms"],
+        with_any=lists["with_any"],
+        with_all=lists["with_all"],
+        without=lists["without"],
+        temperature_at_least=temperature,
+        text_has=lists["text_has"],
+        temperature_below=low,
+    )
+
+
+def _read_triage(check: _Checker, top: _Map) -> TriageTable:
+    """The triage section: what to do at each level, and the rules that set the level."""
+    if "triage" not in top:
+        return TriageTable()
+    section = check.mapping(
+        top["triage"], "triage", check.line_of(top, "triage"), {"actions", "rules"}, {"actions", "rules"}
+    )
+    if section is None:
+        return TriageTable()
+    actions: list[TriageAction] = []
+    for index, value, line in check.items(section, "actions", "triage"):
+        where = f"triage.actions[{index}]"
+        item = check.mapping(value, where, line, {"level", "action", "source"}, {"level", "action", "source"})
+        if item is None:
+            continue
+        level = _choice(check, item, "level", where, TRIAGE_LEVELS)
+        action = check.text(item, "action", where)
+        source = _sourced_rule(check, item, where)
+        if level and action and source:
+            actions.append(TriageAction(level, action, source))  # type: ignore[arg-type]
+    missing = sorted(set(TRIAGE_LEVELS) - {action.level for action in actions})
+    if missing and "actions" in section:
+        check.add(check.line_of(section, "actions"), f"triage.actions: no action for {', '.join(missing)}")
+    rules: list[TriageRule] = []
+    for index, value, line in check.items(section, "rules", "triage"):
+        where = f"triage.rules[{index}]"
+        keys = {"id", "name", "level", "all_of", "advice", "source", "normal_temperatures"}
+        item = check.mapping(value, where, line, keys, keys - {"normal_temperatures"})
+        if item is None:
+            continue
+        rule_id = check.text(item, "id", where)
+        if rule_id is not None:
+            check.unique("triage rule id", rule_id, check.line_of(item, "id"))
+            if not TRIAGE_RULE_ID.fullmatch(rule_id):
+                check.add(check.line_of(item, "id"), f"{where}: the id must look like 'triage.name'")
+        name = check.text(item, "name", where)
+        level = _choice(check, item, "level", where, TRIAGE_LEVELS[1:])
+        advice = check.text(item, "advice", where)
+        source = _sourced_rule(check, item, where)
+        normal = _temperature_range(check, item, "normal_temperatures", where)
+        groups = tuple(
+            condition
+            for group_index, group, group_line in check.items(item, "all_of", where)
+            if (condition := _read_condition(check, group, f"{where}.all_of[{group_index}]", group_line))
+        )
+        if rule_id and name and level and advice and source and groups:
+            rules.append(TriageRule(rule_id, name, level, groups, advice, source, normal))  # type: ignore[arg-type]
+    return TriageTable(tuple(actions), tuple(rules))
+
+
+def _check_triage(check: _Checker, knowledge: Knowledge) -> None:
+    """Every symptom and modifier a triage rule names must exist."""
+    symptom_ids = {symptom.id for symptom in knowledge.symptoms} | {"*"}
+    modifiers = {f"{rule.category}:{rule.value}" for rule in knowledge.reading.modifiers}
+    for index, rule in enumerate(knowledge.triage.rules):
+        for group_index, group in enumerate(rule.all_of):
+            where = f"triage.rules[{index}].all_of[{group_index}]"
+            for symptom_id in sorted(set(group.symptoms) - symptom_ids):
+                check.add(
+                    check.lines.get(("symptoms", where)), f"{where} names unknown symptom {symptom_id!r}"
+                )
+            for key in ("with_any", "with_all", "without", "text_has"):
+                for name in sorted(set(getattr(group, key)) - modifiers):
+                    line = check.lines.get(("modifiers", where, key))
+                    check.add(
+                        line, f"{where}.{key} names {name!r}, which no modifier gives (write category:value)"
+                    )
+
+
 def _read_sources(check: _Checker, top: _Map) -> tuple[Source, ...]:
     sources: list[Source] = []
     for index, value, line in check.items(top, "sources", "table"):
@@ -635,6 +772,8 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
             ("locations", reading.locations),
         )
     ]
+    rule_sources.append(("triage.actions", [action.source for action in knowledge.triage.actions]))
+    rule_sources.append(("triage.rules", [rule.source for rule in knowledge.triage.rules]))
     for kind, sources in rule_sources:
         for index, rule_source in enumerate(sources):
             rule_where = f"{kind}[{index}]"
@@ -692,7 +831,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
         "language", "unrelated", "sites",
     }  # fmt: skip
-    optional = {"urgent_patterns", "context", "modifiers", "senses", "locations"}
+    optional = {"urgent_patterns", "context", "modifiers", "senses", "locations", "triage"}
     top = check.mapping(data, "the table", 1, required | optional, required)
     if top is None:
         raise KnowledgeError(check.problems)
@@ -705,6 +844,7 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     summary, treatments = _read_treatments(check, top)
     language = _read_language(check, top)
     reading = _read_reading(check, top)
+    triage = _read_triage(check, top)
     unrelated = check.texts(top, "unrelated", "table")
     _remember_phrases(check, top, "unrelated", "", "unrelated")
     sites = tuple(
@@ -731,8 +871,10 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         sites=sites,
         urgent_patterns=patterns,
         reading=reading,
+        triage=triage,
     )
     _check_references(check, knowledge)
+    _check_triage(check, knowledge)
     _check_phrases(check, knowledge)
     if check.problems:
         raise KnowledgeError(check.problems)

@@ -174,10 +174,18 @@ class Matcher:
 
     # --- the public entry point ----------------------------------------------------------
 
-    def find(self, text: str, words: tuple[Word, ...], listed: bool, barriers: frozenset[int]) -> Found:
+    def find(
+        self,
+        text: str,
+        words: tuple[Word, ...],
+        listed: bool,
+        barriers: frozenset[int],
+        free: frozenset[int] = frozenset(),
+    ) -> Found:
         """The mentions in one part: `text` as typed, its `words`; `listed` for a short item
-        (its words may stand anywhere in it); `barriers`, the indexes of words that end a
-        clause ("but"), which no mention may span."""
+        (its words may stand anywhere in it); `barriers`, the indexes of words that no mention
+        may span ("but", "no"); `free`, the indexes of qualifier words, which do not count as
+        distance between a phrase's words."""
         answered_no = listed and self._negated_by_answer(text, words)
         keys: dict[int, str] = {}
         for index, word in enumerate(words[:-1] if answered_no else words):
@@ -188,7 +196,7 @@ class Matcher:
         repaired: dict[int, float] = {}
         if any(key not in self.known_keys for key in keys.values()):
             self._repair(words, keys, repaired)
-        mentions = self._select(keys, repaired, listed, barriers)
+        mentions = self._select(keys, repaired, listed, barriers, free)
         mentions = self._explained_by_complaint(mentions, keys)
         unknown = any(words[i].text not in self.vocabulary for i in keys)
         if listed and not mentions and unknown:
@@ -216,7 +224,12 @@ class Matcher:
         return self.normalizer.key(words[-1].text) in self.normalizer.negation_answers
 
     def _select(
-        self, keys: dict[int, str], repaired: dict[int, float], listed: bool, barriers: frozenset[int]
+        self,
+        keys: dict[int, str],
+        repaired: dict[int, float],
+        listed: bool,
+        barriers: frozenset[int],
+        free: frozenset[int],
     ) -> list[Mention]:
         """Known phrases found close together, longest first, each adding words of its own."""
         order = sorted(keys)
@@ -230,7 +243,7 @@ class Matcher:
                 if phrase.rank in seen or not phrase.keys <= at.keys():
                     continue
                 seen.add(phrase.rank)
-                positions = _window(phrase.keys, at, order, listed, barriers)
+                positions = _window(phrase.keys, at, order, listed, barriers, free)
                 if positions is None:
                     continue
                 used = [repaired[i] for i in positions if i in repaired]
@@ -375,11 +388,16 @@ class Matcher:
 
 
 def _window(
-    wanted: frozenset[str], at: dict[str, list[int]], order: list[int], listed: bool, barriers: frozenset[int]
+    wanted: frozenset[str],
+    at: dict[str, list[int]],
+    order: list[int],
+    listed: bool,
+    barriers: frozenset[int],
+    free: frozenset[int],
 ) -> tuple[int, ...] | None:
     """The word indexes of the tightest place where every key of `wanted` stands: in a listed
-    item anywhere, in a sentence within SENTENCE_SLACK extra meaningful words; never across a
-    barrier. None when there is no such place."""
+    item anywhere, in a sentence within SENTENCE_SLACK extra meaningful words (qualifier words,
+    `free`, are not counted); never across a barrier. None when there is no such place."""
     rank = {index: n for n, index in enumerate(order)}
     hits = sorted((i, key) for key in wanted for i in at[key])
     best: tuple[int, ...] | None = None
@@ -404,6 +422,8 @@ def _window(
         return None
     if any(best[0] < barrier < best[-1] for barrier in barriers):
         return None
-    if not listed and best_size + 1 > len(wanted) + SENTENCE_SLACK:
-        return None
+    if not listed:
+        extra = [i for i in order if best[0] < i < best[-1] and i not in best and i not in free]
+        if len(extra) > SENTENCE_SLACK:
+            return None
     return best

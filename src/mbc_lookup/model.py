@@ -12,6 +12,9 @@ MatchMethod = Literal["exact", "phrase", "fuzzy"]
 # How a mention is meant: only "present" mentions count toward sites and triage.
 Context = Literal["present", "negated", "historical", "hypothetical", "uncertain"]
 UrgentKind = Literal["symptom", "pattern"]
+# How urgently to get care, lowest first (see the table's `triage` section for each action).
+TriageLevel = Literal["none", "routine", "urgent", "emergency"]
+TRIAGE_LEVELS: tuple[TriageLevel, ...] = ("none", "routine", "urgent", "emergency")
 SEED_SOURCE = "seed"  # the source id of the article's own rows (see `Knowledge.seed_only`)
 DISCLAIMER = (  # for a result made without a table; every table carries its own
     "mbc-lookup gives general information only. It is not a diagnosis and it does not estimate how "
@@ -157,6 +160,52 @@ class Reading(NamedTuple):
     locations: tuple[LocationRule, ...] = ()
 
 
+class TriageCondition(NamedTuple):
+    """One group of a triage rule; it holds when ANY of its parts holds:
+    - a present mention of one of `symptoms` ("*": any symptom) whose part of the text has a
+      modifier in `with_any` (when given) and all of `with_all` (when given), and whose own
+      modifiers include none of `without`;
+    - a temperature anywhere in the text at or above `temperature_at_least`, or below
+      `temperature_below`;
+    - a modifier anywhere in the text among `text_has` ("treatment:on").
+    Modifiers are written "category:value" ("onset:sudden")."""
+
+    symptoms: tuple[str, ...] = ()
+    with_any: tuple[str, ...] = ()
+    with_all: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    temperature_at_least: float | None = None
+    text_has: tuple[str, ...] = ()
+    temperature_below: float | None = None
+
+
+class TriageRule(NamedTuple):
+    """Holds when each group of `all_of` holds, each through a different symptom; then the
+    lookup is at least at `level`. `normal_temperatures` (low, high): a rule about fever does
+    not hold when every temperature the text gives is in that range."""
+
+    id: str
+    name: str
+    level: TriageLevel
+    all_of: tuple[TriageCondition, ...]
+    advice: str
+    source: str
+    normal_temperatures: tuple[float, float] | None = None
+
+
+class TriageAction(NamedTuple):
+    """What to do at one level, in plain words."""
+
+    level: TriageLevel
+    action: str
+    source: str
+
+
+class TriageTable(NamedTuple):
+    actions: tuple[TriageAction, ...] = ()
+    rules: tuple[TriageRule, ...] = ()
+
+
 class UrgentPattern(NamedTuple):
     """Symptoms that together need prompt care: one from each group of `all_of`."""
 
@@ -182,6 +231,7 @@ class Knowledge(NamedTuple):
     urgent_patterns: tuple[UrgentPattern, ...] = ()
     seed_only: bool = False  # True when restricted to the article's own rows
     reading: Reading = Reading()
+    triage: TriageTable = TriageTable()
 
     @property
     def negation_words(self) -> tuple[str, ...]:
@@ -298,6 +348,22 @@ class UrgentFinding(NamedTuple):
     source: Source | None
 
 
+class TriageReason(NamedTuple):
+    """A triage rule that holds for what was typed, and what it rests on."""
+
+    rule: TriageRule
+    inputs: tuple[str, ...]  # the parts of the text it rests on
+    symptoms: tuple[Symptom, ...]
+    modifiers: tuple[str, ...]  # "category:value" of the modifiers that decided it
+    source: Source | None
+
+
+class Triage(NamedTuple):
+    level: TriageLevel
+    action: str  # what to do at that level, in plain words
+    reasons: tuple[TriageReason, ...]  # highest level first
+
+
 class LookupResult(NamedTuple):
     inputs: tuple[InputResult, ...]
     sites: tuple[SiteResult, ...]
@@ -305,6 +371,7 @@ class LookupResult(NamedTuple):
     fuzzy_cutoff: float
     text: str = ""  # the whole text as typed; spans are offsets into it
     modifiers: tuple[Modifier, ...] = ()  # every qualifier found, attached to a mention or not
+    triage: Triage = Triage("none", "", ())
     knowledge: Knowledge | None = None  # the table it was looked up in
 
     @property
@@ -323,7 +390,7 @@ class LookupResult(NamedTuple):
     def __repr__(self) -> str:
         sites = ", ".join(f"{site.site.id} {site.score:g}" for site in self.sites) or "none"
         text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
-        return f"<LookupResult {text!r}: sites {sites}; {len(self.urgent)} urgent; {len(self.inputs)} parts>"
+        return f"<LookupResult {text!r}: triage {self.triage.level}; sites {sites}; {len(self.inputs)} parts>"
 
     def __rich__(self) -> Any:
         """How rich (and Jupyter with rich) shows a result: the terminal view."""

@@ -67,8 +67,18 @@ class Reader:
         words = part_words(text)
         stems = [stem(word.text) for word in words]
         triggers = self.rules.triggers(stems)
-        barriers = frozenset(t.first for t in triggers if t.rule.category == "terminate")
-        found = self.matcher.find(text, words, listed, barriers)
+        # Qualifiers are found first: a denied one is dropped ("not on chemo"), and the words of
+        # the others do not count as distance between a phrase's words ("coughing up mouthfuls
+        # of bright red blood").
+        qualifiers = [
+            (modifier, first, last)
+            for modifier, first, last in self.rules.modifiers(text, words, stems)
+            if context_of(first, last, triggers, words, set())[0] != "negated"
+        ]
+        free = frozenset(i for _, first, last in qualifiers for i in range(first, last + 1))
+        # No mention spans a clause end ("but") or a denial ("cough with phlegm, no blood").
+        barriers = frozenset(t.first for t in triggers if t.rule.category in ("terminate", "negated"))
+        found = self.matcher.find(text, words, listed, barriers, free)
         mentions: list[Mention] = []
         other_sense: str | None = None  # an everyday complaint a symptom word turned out to be
         for mention in found.mentions:
@@ -78,10 +88,10 @@ class Reader:
             elif sense.otherwise_unrelated and other_sense is None:
                 other_sense = text[words[mention.first].start : words[mention.last].end]
         symptoms = [m for m in mentions if m.phrase.symptom is not None]
-        qualifiers = self.rules.modifiers(text, words, stems)
         given: dict[int, list[Modifier]] = {}
+        ends = frozenset(t.first for t in triggers if t.rule.category == "terminate")
         for modifier, first, last in qualifiers:
-            target = _nearest(symptoms, first, last, barriers)
+            target = _nearest(symptoms, first, last, ends)
             if target is not None:
                 given.setdefault(target, []).append(modifier)
         taken = {position for mention in mentions for position in mention.positions}

@@ -110,6 +110,7 @@ def lookup_body(result: LookupResult) -> dict[str, Any]:
         "inputs": [input_to_dict(item, result.fuzzy_cutoff) for item in result.inputs],
         "sites": sites_to_list(result),
         "urgent": urgent_to_list(result),
+        "triage": triage_to_dict(result),
     }
 
 
@@ -138,6 +139,28 @@ def sites_to_list(result: LookupResult) -> list[dict[str, Any]]:
         }
         for site in result.sites
     ]
+
+
+def triage_to_dict(result: LookupResult) -> dict[str, Any]:
+    """How urgently to get care: the level, what to do, and every rule that holds."""
+    triage = result.triage
+    return {
+        "level": triage.level,
+        "action": triage.action,
+        "reasons": [
+            {
+                "rule": reason.rule.id,
+                "name": reason.rule.name,
+                "level": reason.rule.level,
+                "inputs": list(reason.inputs),
+                "symptom_ids": [symptom.id for symptom in reason.symptoms],
+                "modifiers": list(reason.modifiers),
+                "advice": reason.rule.advice,
+                "source": _source(reason.source),
+            }
+            for reason in triage.reasons
+        ],
+    }
 
 
 def urgent_to_list(result: LookupResult) -> list[dict[str, Any]]:

@@ -46,11 +46,15 @@ from .model import (
     Source,
     Symptom,
     Treatment,
+    TriageAction,
+    TriageCondition,
+    TriageRule,
+    TriageTable,
     UrgentPattern,
 )
 from .table_file import read_table_file, sha256_digest
 
-_FORMAT = 5  # bump when PhraseIndex or the model changes shape
+_FORMAT = 6  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
@@ -205,14 +209,18 @@ _SYMPTOM = (str, str, str, _TEXTS, bool, _TEXT_OR_NONE, _TEXT_OR_NONE, str, _COD
 _SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM), _TEXT_OR_NONE, _TEXT_OR_NONE)
 _LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
 _READING = (
-    _Many((str, str, str, int, str)),
-    _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),
-    _Many((str, _TEXTS, _TEXTS, int, str, bool)),
-    _Many((_TEXTS, _TEXTS, str, str)),
+    _Many((str, str, str, int, str)),  # context rules
+    _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),  # modifiers
+    _Many((str, _TEXTS, _TEXTS, int, str, bool)),  # senses
+    _Many((_TEXTS, _TEXTS, str, str)),  # locations
 )
+_NUMBER_OR_NONE = frozenset({float, type(None)})
+_CONDITION = (_TEXTS, _TEXTS, _TEXTS, _TEXTS, _NUMBER_OR_NONE, _TEXTS, _NUMBER_OR_NONE)
+_RANGE_OR_NONE = frozenset({tuple, type(None)})
+_TRIAGE = (_Many((str, str, str)), _Many((str, str, str, _Many(_CONDITION), str, str, _RANGE_OR_NONE)))
 _KNOWLEDGE = (
     str, str, str, str, str, _Many((str, str, str, _TEXT_OR_NONE)), str, _Many((str, str, str, str)),
-    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool, _READING,
+    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool, _READING, _TRIAGE,
 )  # fmt: skip
 _INDEX = (
     (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),
@@ -271,8 +279,9 @@ def _plain(value: Any) -> Any:
 def _knowledge(plain: Any) -> Knowledge:
     """The inverse of `_plain` for a `Knowledge`: every field in the model's order."""
     (path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites,
-     patterns, seed_only, reading) = plain  # fmt: skip
+     patterns, seed_only, reading, triage) = plain  # fmt: skip
     context, modifiers, senses, locations = reading
+    actions, rules = triage
     return Knowledge(
         path=path,
         sha256=sha256,
@@ -292,6 +301,21 @@ def _knowledge(plain: Any) -> Knowledge:
             modifiers=tuple(ModifierRule(*rule) for rule in modifiers),
             senses=tuple(SenseRule(*rule) for rule in senses),
             locations=tuple(LocationRule(*rule) for rule in locations),
+        ),
+        triage=TriageTable(
+            actions=tuple(TriageAction(*action) for action in actions),
+            rules=tuple(
+                TriageRule(
+                    rule_id,
+                    name,
+                    level,
+                    tuple(TriageCondition(*group) for group in groups),
+                    advice,
+                    source,
+                    below,
+                )
+                for rule_id, name, level, groups, advice, source, below in rules
+            ),
         ),
     )
 

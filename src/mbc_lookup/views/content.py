@@ -26,10 +26,12 @@ SCORE_NOTE = (
     "matched (1 = exact or known phrase); a non-specific symptom counts a fraction toward each of its "
     "sites. It is a weighted count, not a probability."
 )
+# The level and what to do, first and in words, so the headline reads the same without colour.
 LEVEL_TITLES = {
-    "emergency": "Emergency: get help now",
-    "urgent": "Needs prompt medical attention",
-    "routine": "Worth mentioning to your care team",
+    "emergency": "EMERGENCY: get help now",
+    "urgent": "URGENT: contact your care team today",
+    "routine": "ROUTINE: tell your care team",
+    "none": "Nothing associated with spread of breast cancer",
 }
 
 
@@ -72,14 +74,36 @@ def _how(match: Document) -> str:
     return _str(match.get("method"))
 
 
+def _triage_notice(triage: Document) -> Notice:
+    """The triage level and action, then the reasons that set the level (for routine, the
+    first), each with the words it rests on, its advice and the advice's source."""
+    level = _str(triage.get("level"))
+    lines: list[Line] = [
+        line(Span(f"{LEVEL_TITLES.get(level, level)}. ", "bold"), _str(triage.get("action")))
+    ]
+    top = [reason for reason in _list(triage.get("reasons")) if reason.get("level") == level]
+    for reason in top if level != "routine" else top[:1]:
+        said = ", ".join(f'"{_str(word)}"' for word in reason.get("inputs") or ())
+        lines.append(())
+        lines.append(line(Span(_str(reason.get("name")), "bold"), f"  (from {said})" if said else ""))
+        lines.append(line(_str(reason.get("advice"))))
+        source = reason.get("source")
+        if isinstance(source, dict):
+            lines.append(line(Span(f"Advice source: {_str(source.get('publisher'))}", "dim")))
+    return Notice(
+        f"How urgent: {level}", "alert" if level in ("emergency", "urgent") else "info", tuple(lines)
+    )
+
+
 def headline(document: Document) -> Notice | None:
-    """The triage headline (or, in documents without triage, the urgent findings)."""
+    """The triage headline; in documents without triage, the urgent findings."""
+    triage = document.get("triage")
+    if isinstance(triage, dict) and triage.get("level") in LEVEL_TITLES:
+        return _triage_notice(triage)
     found = read(document).headline
     if found is None:
         return None
     lines: list[Line] = []
-    if found.text and "triage" in document:  # without triage the title says it all
-        lines.append(line(Span(found.text, "bold")))
     for alert in found.alerts:
         said = ", ".join(f'"{word}"' for word in alert.words)
         lines.append(line(Span(alert.name, "bold"), f"  (from {said})" if said else ""))
@@ -87,8 +111,20 @@ def headline(document: Document) -> Notice | None:
             lines.append(line(alert.advice))
         if alert.source is not None:
             lines.append(line(Span(f"Advice source: {alert.source.publisher or alert.source.id}", "dim")))
-    title = LEVEL_TITLES.get(found.level, LEVEL_TITLES["urgent"])
-    return Notice(title, "alert", tuple(lines))
+    return Notice("Needs prompt medical attention", "alert", tuple(lines))
+
+
+def _triage_reasons(triage: Document) -> Grid:
+    rows = tuple(
+        (
+            line(_str(reason.get("level"))),
+            line(_str(reason.get("rule"))),
+            line("; ".join(_str(word) for word in reason.get("inputs") or ())),
+            line(", ".join(_str(m) for m in reason.get("modifiers") or ()) or "the symptom itself"),
+        )
+        for reason in _list(triage.get("reasons"))
+    )
+    return Grid("Which triage rules hold, and why", ("Level", "Rule", "Your words", "Decided by"), (rows,))
 
 
 def _site_rows(document: Document, inputs: list[Document], site: Document) -> tuple[tuple[Line, ...], ...]:
@@ -221,6 +257,9 @@ def lookup_blocks(document: Document, explain: bool = False) -> list[Block]:
         shown.append(Lines(tuple(rows), bullets=True))
     if explain:
         shown.append(_explain(document, inputs))
+        triage = document.get("triage")
+        if isinstance(triage, dict) and _list(triage.get("reasons")):
+            shown.append(_triage_reasons(triage))
     shown.append(_disclaimer(document))
     return shown
 

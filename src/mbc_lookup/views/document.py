@@ -197,15 +197,22 @@ def _headline(document: Mapping[str, Any], inputs: list[dict[str, Any]]) -> Head
     if isinstance(triage, Mapping) and triage.get("level") in LEVELS:
         if triage["level"] == "none":
             return None
+        # Only the reasons that set the level: lower ones would bury it.
+        top = [
+            reason
+            for reason in _list(triage.get("reasons"))
+            if isinstance(reason, dict) and reason.get("level") == triage["level"]
+        ]
         alerts = tuple(
             Alert(
-                name=names.get(_text(reason.get("rule"))) or _text(reason.get("rule")),
+                name=_text(reason.get("name"))
+                or names.get(_text(reason.get("rule")))
+                or _text(reason.get("rule")),
                 advice=_text(reason.get("advice")),
                 words=tuple(w for w in _list(reason.get("inputs")) if isinstance(w, str)),
                 source=_source_ref(reason.get("source")),
             )
-            for reason in _list(triage.get("reasons"))
-            if isinstance(reason, dict)
+            for reason in (top if triage["level"] != "routine" else top[:1])
         )
         return Headline(level=triage["level"], text=_text(triage.get("action")), alerts=alerts)
     if not urgent:

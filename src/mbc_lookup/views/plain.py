@@ -40,7 +40,7 @@ def _written(block: Block) -> list[str]:
         return [("- " if block.bullets else "") + _line(cells) for cells in block.lines]
     if isinstance(block, Grid):
         return _grid(block)
-    return [visible(block.title) + ":", *("  " + _line(cells) for cells in block.lines)]
+    return [visible(block.title) + ":", *(("  " + _line(cells)).rstrip() for cells in block.lines)]
 
 
 def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:

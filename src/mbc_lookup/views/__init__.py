@@ -18,10 +18,12 @@ when its format is asked for, so the JSON path never loads rich.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from importlib import import_module
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    import datetime
 
 FORMATS = ("table", "plain", "markdown", "html", "json")
 # Formats whose bytes are always UTF-8 (files and machine input); the screen formats follow the

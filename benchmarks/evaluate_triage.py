@@ -56,7 +56,8 @@ def main() -> int:
     print(f"emergencies flagged (emergency or urgent):  {share(('emergency',), ('emergency', 'urgent'))}")
     print(f"same-day cases flagged (urgent or higher):  {share(('urgent',), ('emergency', 'urgent'))}")
     exact = sum(table[(level, level)] for level in LEVELS)
-    print(f"level exactly right:                        {exact}/{len(cases)} = {100.0 * exact / len(cases):.1f}%")
+    percent = 100.0 * exact / len(cases)
+    print(f"level exactly right:                        {exact}/{len(cases)} = {percent:.1f}%")
     print(
         f"routine or unrelated cases flagged:         {share(('routine', 'none'), ('emergency', 'urgent'))}"
     )

@@ -285,9 +285,10 @@ class Matcher:
                 if len(complaint.phrase.keys) <= len(mention.phrase.keys):
                     continue
                 low, high = complaint.first - COMPLAINT_REACH, complaint.last + COMPLAINT_REACH
-                if not (low <= mention.first and mention.last <= high) and not (
-                    mention.first <= complaint.first and complaint.last <= mention.last
-                ):
+                beside = low <= mention.first and mention.last <= high
+                overlapping = bool(set(mention.positions) & set(complaint.positions))
+                around = mention.first <= complaint.first and complaint.last <= mention.last
+                if not (beside or overlapping or around):
                     continue
                 span = range(min(mention.first, complaint.first), max(mention.last, complaint.last) + 1)
                 if not any(keys.get(i) in self.normalizer.conjunctions for i in span):

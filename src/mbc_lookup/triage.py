@@ -134,17 +134,26 @@ def _holds(
         if without & mention.own:
             continue
         used.add(symptom.id)
-        decided = tuple(sorted((with_any | with_all) & mention.around))
-        return _Evidence(mention.item.text, symptom, decided)
+        decided = sorted((with_any | with_all) & mention.around)
+        decided += _temperature_named(group, temperatures)  # "fever 38.6": the number decided too
+        return _Evidence(mention.item.text, symptom, tuple(decided))
+    named = _temperature_named(group, temperatures)
+    if named:
+        return _Evidence(None, None, tuple(named))
+    named = sorted(set(group.text_has) & everywhere)
+    if named:
+        return _Evidence(None, None, tuple(named))
+    return None
+
+
+def _temperature_named(group: TriageCondition, temperatures: list[float]) -> list[str]:
+    """The temperature that meets the group's threshold, as "temperature:38.6C", if any."""
     high, low = group.temperature_at_least, group.temperature_below
     if high is not None and temperatures and max(temperatures) >= high:
-        return _Evidence(None, None, (f"temperature:{max(temperatures):.1f}C",))
+        return [f"temperature:{max(temperatures):.1f}C"]
     if low is not None and temperatures and min(temperatures) < low:
-        return _Evidence(None, None, (f"temperature:{min(temperatures):.1f}C",))
-    named = set(group.text_has) & everywhere
-    if named:
-        return _Evidence(None, None, tuple(sorted(named)))
-    return None
+        return [f"temperature:{min(temperatures):.1f}C"]
+    return []
 
 
 def _names(modifiers: Iterable[Modifier]) -> frozenset[str]:

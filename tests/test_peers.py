@@ -181,3 +181,12 @@ def test_a_dash_at_a_terminal_says_how_to_finish() -> None:
     os.close(follower)
     os.close(leader)
     assert b"Ctrl-D" in stderr and process.returncode == 0
+
+
+def test_no_words_at_a_terminal_is_an_error_not_a_wait() -> None:
+    leader, follower = pty.openpty()
+    done = subprocess.run([_mbc(), "symptoms"], stdin=follower, capture_output=True, env=_env(), timeout=60,
+                          check=False)  # fmt: skip
+    os.close(follower)
+    os.close(leader)
+    assert done.returncode == 2 and done.stderr.startswith(b"mbc: error: nothing to look up")

@@ -368,10 +368,8 @@ def test_control_characters_in_a_table_are_refused_at_load(mbc: Mbc, table_text:
 
 def test_the_lookup_view_escapes_text_from_the_table(knowledge: Knowledge) -> None:
     """Even a table built in code (no loader to refuse it) never styles the terminal."""
-    import io
-
     from mbc_lookup.api import lookup
-    from mbc_lookup.render_table import make_console, render
+    from mbc_lookup.views import Options, plain, table
 
     evil = knowledge._replace(
         disclaimer="\x1b]0;pwned\x07Not a diagnosis.",
@@ -383,10 +381,11 @@ def test_the_lookup_view_escapes_text_from_the_table(knowledge: Knowledge) -> No
             for site in knowledge.sites
         ),
     )
-    out = io.StringIO()
-    render(lookup("headache, no cough, headach, xyzzyq", evil), evil, make_console(out), explain=True)
-    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
-    assert "\\x1b[2J" in out.getvalue()
+    document = lookup("headache, no cough, headach, xyzzyq", evil).to_dict()
+    for view in (table.view, plain.view):
+        out = view(document, Options(color=True, explain=True))
+        assert "\x07" not in out and "\x1b]" not in out and "\x1b[2J" not in out and "\x1b[31m" not in out
+        assert "\\x1b[2J" in out
 
 
 def test_shell_completion_with_a_broken_table_offers_nothing(mbc: Mbc, tmp_path: Path) -> None:

@@ -212,11 +212,12 @@ def test_without_the_whole_text_each_item_is_marked(knowledge: Knowledge) -> Non
     assert '<mark class="counted">headache</mark>, <mark class="unmatched">toothache</mark>' in page
 
 
-def test_the_views_are_not_loaded_by_a_lookup() -> None:
+def test_the_json_path_loads_no_other_view_and_no_rich() -> None:
     code = (
         "import sys; from mbc_lookup.cli import main; sys.argv = ['mbc', 'symptoms', 'headache', '--json']\n"
         "try: main()\nexcept SystemExit: pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('mbc_lookup.views')))"
+        "print(sorted(m for m in sys.modules if m.startswith(('mbc_lookup.views.', 'rich'))"
+        " and m != 'mbc_lookup.views.json'))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert re.search(r"^\[\]$", done.stdout, flags=re.M), done.stdout + done.stderr

@@ -40,6 +40,7 @@ def lookup_text(text: str, reader: Reader | Matcher) -> LookupResult:
         text=text,
         modifiers=modifiers,
         triage=triage,
+        knowledge=knowledge,
     )
 
 
@@ -48,35 +49,54 @@ def lookup_items(items: Iterable[str], reader: Reader | Matcher) -> LookupResult
     return lookup_text("\n".join(item.replace("\n", " ") for item in items), reader)
 
 
+def checked_threshold(threshold: float | None) -> float:
+    """The fuzzy cutoff to use: `threshold` when it is a number from 0 to 100 (NaN is not)."""
+    if threshold is None:
+        return DEFAULT_CUTOFF
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
+        raise ValueError(f"threshold must be a number from 0 to 100, not {threshold!r}")
+    return float(threshold)
+
+
 def load_matcher(
-    path: str | Path | None = None, threshold: float | None = None, *, seed_only: bool = False
+    path: str | Path | None = None,
+    threshold: float | None = None,
+    *,
+    seed_only: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> Matcher:
-    """A matcher for the table at `path` (the shipped one when None), answered from the
-    compiled-table cache when possible; `seed_only` keeps the article's own rows only.
-    Raises `KnowledgeError` for a bad table."""
+    """A matcher for the table at `path` (the shipped one when None); `seed_only` keeps the
+    article's own rows only. With `cache_dir`, the checked and indexed table is kept there and
+    reused (the CLI passes the user cache folder); without it nothing is written anywhere.
+    Raises `KnowledgeError` for a bad table, `ValueError` for a threshold outside 0-100."""
     from .table_cache import load_index
 
-    index = load_index(path, seed_only)
-    cutoff = DEFAULT_CUTOFF if threshold is None else threshold
+    cutoff = checked_threshold(threshold)
+    index = load_index(path, seed_only, Path(cache_dir) if cache_dir is not None else None)
     return Matcher(index.knowledge, cutoff=cutoff, index=index)
 
 
 def lookup(
-    text: str,
+    text: str | Iterable[str],
     knowledge: Knowledge | None = None,
     *,
     threshold: float | None = None,
+    cache_dir: str | Path | None = None,
 ) -> LookupResult:
-    """Look up symptoms typed as one string ("headache, dizziness").
+    """Look up symptoms typed as one string ("headache, dizziness") or given as a list of
+    items (["headache", "dizziness"]).
 
-    `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff.
-    For many lookups build one `Reader(load_matcher())` and call `lookup_text`.
+    `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff;
+    `cache_dir` keeps the compiled table there (see `load_matcher`). For many lookups build
+    one `Reader(load_matcher())` and call `lookup_text`.
     """
     if knowledge is None:
-        matcher = load_matcher(threshold=threshold)
+        matcher = load_matcher(threshold=threshold, cache_dir=cache_dir)
     else:
-        matcher = Matcher(knowledge, cutoff=DEFAULT_CUTOFF if threshold is None else threshold)
-    return lookup_text(text, matcher)
+        matcher = Matcher(knowledge, cutoff=checked_threshold(threshold))
+    if isinstance(text, str):
+        return lookup_text(text, matcher)
+    return lookup_items(list(text), matcher)
 
 
 def _site_key(name: str) -> str:

@@ -1,4 +1,8 @@
-"""One `mbc batch` run: read lines, look each up, write one JSON line per input line.
+"""One `mbc batch` run: read lines, look each up, write one result per input line.
+
+`results` is a generator of results, one per record read; `process` writes them as NDJSON
+(each the `mbc symptoms --json` document plus "line", and "id" when the input has ids) or as
+CSV/TSV rows (id, line, top site, all sites, triage level or urgent flag, matched symptoms).
 
 Real batches repeat themselves: the same lists, and above all the same phrases in new
 combinations. So each distinct line's result, and each distinct item's JSON, is kept in a
@@ -11,14 +15,17 @@ behind; pending lines are written once they reach a line count or a size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from .api import lookup_text
-from .batch import read_batch
+from .batch_input import Record
 from .matching import Matcher
-from .model import InputResult, Knowledge
+from .model import BatchLine, InputResult, Knowledge
 from .process import say, write_output
 from .reading import Reader
 from .render_json import (
@@ -36,11 +43,24 @@ CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so 
 CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
 CHUNK_BYTES = 1_000_000  # ... or as soon as they add up to this much
+OUTPUT_FORMATS = ("ndjson", "csv", "tsv")
+
+
+class Row(NamedTuple):
+    """One input line's result: its own JSON (see `BatchRun.render`) and what it found."""
+
+    line: int
+    id: str | None
+    size: int  # bytes the line took in the input
+    body: bytes
+    sites: tuple[str, ...]
+    urgent: bool
 
 
 class BatchRun:
-    def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool) -> None:
+    def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool, fmt: str = "ndjson") -> None:
         self.matcher = matcher
+        self.fmt = fmt
         self.reader = Reader(matcher)
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
@@ -99,35 +119,76 @@ class BatchRun:
             self.cached_bytes = 0
         self.cached_bytes += size
 
+    def results(self, records: Iterable[Record]) -> Iterator[Row | BatchLine]:
+        """A result per record read: a `Row`, or the `BatchLine` of a line that was skipped."""
+        for record in records:
+            line = record.line
+            if line.text is None:
+                yield line
+                continue
+            body, sites, urgent = self.render(line.text)
+            yield Row(line.line, record.id, line.size, body, sites, urgent)
+
+    def encode(self, row: Row) -> bytes:
+        """One output line for `row`, in this run's format."""
+        if self.fmt == "ndjson":
+            said = b"" if row.id is None else b',"id":' + dumps(row.id).encode("utf-8")
+            return b'%s,"line":%d%s,%s,%s\n' % (self.prefix, row.line, said, self.constant, row.body)
+        document = json.loads(b"{" + row.body)
+        symptoms = dict.fromkeys(
+            match["symptom_id"]
+            for item in document["inputs"]
+            for match in item["matches"]
+            if match.get("context", "present") == "present"
+        )
+        triage = document.get("triage")
+        flag = triage.get("level", "") if isinstance(triage, dict) else ("yes" if row.urgent else "no")
+        cells = [row.id or "", str(row.line), row.sites[0] if row.sites else "", ";".join(row.sites), flag]
+        return self._csv_line([*cells, ";".join(symptoms)])
+
+    def header(self) -> bytes:
+        """The first output line of a CSV or TSV (empty for NDJSON)."""
+        if self.fmt == "ndjson":
+            return b""
+        probe = json.loads(b"{" + self.render("headache")[0])
+        flag = "triage" if "triage" in probe else "urgent"
+        return self._csv_line(["id", "line", "top_site", "sites", flag, "symptom_ids"])
+
+    def _csv_line(self, cells: list[str]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n").writerow(cells)
+        return out.getvalue().encode("utf-8")
+
     def process(
         self,
-        source: BinaryIO,
+        records: Iterable[Record],
         hold: Callable[[], AbstractContextManager[None]],
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Run over every line of `source`; `on_progress` is told the bytes read so far."""
+        """Write a result for every record; `on_progress` is told the bytes read so far."""
         done = 0
-        for line in read_batch(source):
-            done += line.size
-            if line.text is None:
+        self.pending.append(self.header())
+        for result in self.results(records):
+            done += result.size
+            if isinstance(result, BatchLine):
                 self.skipped += 1
                 with hold():
                     self.flush()
-                    say(f"mbc: warning: line {line.line}: {line.problem}; skipped")
+                    say(f"mbc: warning: line {result.line}: {visible(result.problem or '')}; skipped")
                 continue
-            body, sites, urgent = self.render(line.text)
             self.looked_up += 1
-            if sites:
+            if result.sites:
                 self.matched_lines += 1
-                for site_id in sites:
+                for site_id in result.sites:
                     self.site_lines[site_id] = self.site_lines.get(site_id, 0) + 1
-            self.urgent_lines += urgent
-            self.pending.append(b'%s,"line":%d,%s,%s\n' % (self.prefix, line.line, self.constant, body))
-            self.pending_bytes += len(body)
+            self.urgent_lines += result.urgent
+            encoded = self.encode(result)
+            self.pending.append(encoded)
+            self.pending_bytes += len(encoded)
             if len(self.pending) >= self.chunk or self.pending_bytes >= CHUNK_BYTES:
                 with hold():
                     self.flush()
-            if on_progress is not None and line.line % 1000 == 0:
+            if on_progress is not None and result.line % 1000 == 0:
                 on_progress(done)
         with hold():
             self.flush()

@@ -9,33 +9,30 @@ Exit codes (the same for every command):
 129  hangup (SIGHUP); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)
 141  the reader of the output went away (`mbc ... | head`), as for any program ended by SIGPIPE
 
-Every way a run can end is turned into its exit code in one place, `_Mbc.main`.
+Every way a run can end is turned into its exit code in one place, `_Mbc.main`, which hands
+it to `writer.exit_code`. Commands only parse, load, compute, pick a view and hand the
+document to `writer.show`.
 """
 
 # No `from __future__ import annotations` here: typer would then re-evaluate every parameter's
 # annotation from its string at start-up, which costs more than the rest of a lookup.
 import math
 import os
-import signal
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
+from . import __version__, writer
 from .exit_codes import ERROR as EXIT_ERROR
-from .exit_codes import INTERNAL as EXIT_INTERNAL
 from .exit_codes import INTERRUPTED as EXIT_INTERRUPTED
 from .exit_codes import MATCHED as EXIT_MATCHED
 from .exit_codes import NO_MATCH as EXIT_NO_MATCH
-from .exit_codes import PIPE_CLOSED as EXIT_PIPE_CLOSED
-from .process import SIGNALS, Interrupted, OutputError, say, silence_stdout, write_output
+from .process import Interrupted, say
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -48,13 +45,13 @@ EXIT_CODES_HELP = (
     "2 usage, data or output error, 70 internal error, 130 interrupted (129 SIGHUP, 143 SIGTERM), "
     "141 output pipe closed."
 )
-DEBUG_VARIABLE = "MBC_DEBUG"  # set to 1: an internal error also prints its traceback
 
 
 class _Mbc(TyperGroup):
     """The `mbc` command group. Typer runs it in non-standalone mode, so every way a run can
     end reaches `main` here, the one place that turns it into an exit code and at most one
-    line on standard error. In-process tests (typer's CliRunner) go through it too."""
+    line on standard error (`writer.exit_code`). In-process tests (typer's CliRunner) go
+    through it too."""
 
     def main(
         self,
@@ -70,69 +67,10 @@ class _Mbc(TyperGroup):
                 args, prog_name, complete_var, False, windows_expand_args=windows_expand_args, **extra
             )
 
-        code = _exit_code(run)
+        code = writer.exit_code(run)
         if not standalone_mode:
             return code
         sys.exit(code)
-
-
-def _exit_code(run: Callable[[], Any]) -> int:
-    """Run; map how it ended to an exit code, writing at most one line on standard error."""
-    try:
-        code = run()
-        if sys.stdout is not None:
-            sys.stdout.flush()  # output still buffered must be written before "success"
-        return code if isinstance(code, int) else EXIT_MATCHED
-    except typer.TyperException as error:  # a usage error found by typer's parser
-        say(_usage_line(error))
-        return EXIT_ERROR
-    except OutputError as error:
-        silence_stdout()
-        if error.pipe_closed:
-            return EXIT_PIPE_CLOSED  # quietly, as for any program the closed pipe stops
-        say(f"mbc: error: cannot write the output: {error}")
-        return EXIT_ERROR
-    except BrokenPipeError:  # in-process runs, whose stdout is not wrapped
-        silence_stdout()
-        return EXIT_PIPE_CLOSED
-    except Interrupted as interrupted:
-        say(interrupted.message)
-        return interrupted.exit_code
-    except (KeyboardInterrupt, typer.Abort):
-        say("mbc: interrupted")
-        return EXIT_INTERRUPTED
-    except SystemExit as done:  # shell completion, rich's closed-pipe handler
-        return (
-            done.code if isinstance(done.code, int) else (EXIT_MATCHED if done.code is None else EXIT_ERROR)
-        )
-    except Exception as error:
-        _internal_error(error)
-        return EXIT_INTERNAL
-
-
-def _usage_line(error: typer.TyperException) -> str:
-    from .text import visible
-
-    message = error.format_message()
-    if "\n" in message:  # a bare `mbc`: the "error" is the help itself
-        return message.rstrip("\n")
-    context = getattr(error, "ctx", None)
-    hint = f" (see '{visible(context.command_path)} --help')" if context is not None else ""
-    return f"mbc: error: {visible(message)}{hint}"
-
-
-def _internal_error(error: Exception) -> None:
-    """A bug: one line, and the traceback only when asked for."""
-    from .text import visible
-
-    if os.environ.get(DEBUG_VARIABLE):
-        import traceback
-
-        say("".join(traceback.format_exception(error)).rstrip("\n"))
-    detail = visible(f"{type(error).__name__}: {error}")
-    if len(detail) > 300:
-        detail = detail[:300] + "..."
-    say(f"mbc: internal error: {detail} (set {DEBUG_VARIABLE}=1 to see the traceback)")
 
 
 def _new_app() -> typer.Typer:
@@ -166,15 +104,35 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        _write(f"mbc {__version__}\n")
+        writer.emit(f"mbc {__version__}\n{_table_version()}\n")
         raise typer.Exit(EXIT_MATCHED)
+
+
+def _table_version() -> str:
+    """The knowledge table in use (MBC_DATA, else the shipped one) and its version."""
+    from .api import load_matcher
+    from .table_file import KnowledgeError, display_name
+
+    data = os.environ.get("MBC_DATA") or None
+    try:
+        knowledge = load_matcher(data, cache_dir=user_cache_dir()).knowledge
+    except (KnowledgeError, OSError) as error:
+        return f"knowledge table: cannot be read ({error})"
+    where = f" ({display_name(Path(data))})" if data else ""
+    return f"knowledge table {knowledge.knowledge_version}{where}"
 
 
 @app.callback()
 def main_options(
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Show the tool and knowledge table versions and exit.",
+        ),
     ] = False,
 ) -> None:
     """Which sites of metastatic breast cancer symptoms are associated with."""
@@ -190,7 +148,43 @@ DataOption = Annotated[
         readable=False,  # an unreadable file is reported by mbc, in its own words
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (schema version 1) and nothing else.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON (schema version 1) and nothing else: --format json.")
+]
+FORMATS = ("table", "plain", "markdown", "html", "json")
+
+
+def _choice(allowed: tuple[str, ...]) -> Any:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        callback=_choice(FORMATS),
+        metavar="[table|plain|markdown|html|json]",
+        help="Output format. Default: table at a terminal, plain when piped or redirected.",
+        show_default=False,
+    ),
+]
+ColorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--color",
+        callback=_choice(("auto", "always", "never")),
+        metavar="[auto|always|never]",
+        help="Colour the table: auto (default) colours at a terminal unless NO_COLOR, CLICOLOR=0 or "
+        "TERM=dumb; CLICOLOR_FORCE=1 or FORCE_COLOR=1 force it.",
+        show_default=False,
+    ),
+]
 SeedOnlyOption = Annotated[
     bool,
     typer.Option(
@@ -219,13 +213,32 @@ ThresholdOption = Annotated[
 ]
 
 
+def user_cache_dir() -> Path | None:
+    """Where the CLI keeps compiled tables: MBC_CACHE_DIR (empty: none), else the user cache
+    folder of the platform (platformdirs; on Linux the same XDG rule without importing it)."""
+    configured = os.environ.get("MBC_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):  # unset, or relative (which the XDG spec says to ignore)
+            home = os.path.expanduser("~")
+            if not os.path.isabs(home):  # no HOME and no home directory: no cache, no "./~"
+                return None
+            base = os.path.join(home, ".cache")
+        return Path(base) / "mbc-lookup"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mbc-lookup", appauthor=False))
+
+
 def _matcher(data: Path | None, threshold: float | None = None, seed_only: bool = False) -> "Matcher":
     """The table to use, checked and indexed (from the compiled-table cache when possible)."""
     from .api import load_matcher
     from .table_file import KnowledgeError
 
     try:
-        return load_matcher(data, threshold, seed_only=seed_only)
+        return load_matcher(data, threshold, seed_only=seed_only, cache_dir=user_cache_dir())
     except KnowledgeError as error:
         more = len(error.problems) - 1
         suffix = f" (and {more} more problems; run 'mbc validate' to see them all)" if more > 0 else ""
@@ -242,7 +255,8 @@ def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
     from .table_file import KnowledgeError
 
     try:
-        knowledge = load_matcher(ctx.params.get("data") or os.environ.get("MBC_DATA") or None).knowledge
+        data = ctx.params.get("data") or os.environ.get("MBC_DATA") or None
+        knowledge = load_matcher(data, cache_dir=user_cache_dir()).knowledge
     except (KnowledgeError, OSError):
         return []  # nothing to offer; the command itself will report the problem
     return [site.id for site in knowledge.sites if site.id.startswith(incomplete.casefold())]
@@ -251,15 +265,17 @@ def _complete_site(ctx: typer.Context, incomplete: str) -> list[str]:
 @app.command(epilog=EXIT_CODES_HELP)
 def symptoms(
     text: Annotated[
-        str,
+        list[str] | None,
         typer.Argument(
             help='Symptoms as a comma list ("headache, dizziness") or in your own words '
-            '("my head has hurt for a week and I keep being sick"). '
-            'Use "-" to read them from standard input.',
+            '("my head has hurt for a week and I keep being sick"). Several words are joined into '
+            'one text, so quotes are optional. With none (or "-"), standard input is read.',
             show_default=False,
         ),
-    ],
+    ] = None,
+    output_format: FormatOption = None,
     json_output: JsonOption = False,
+    color: ColorOption = None,
     explain: Annotated[
         bool,
         typer.Option(
@@ -274,29 +290,34 @@ def symptoms(
 
     \b
     Examples:
-      mbc symptoms "headache, dizziness"
+      mbc symptoms headache, dizziness
       mbc symptoms "yellow skin; itching" --json | jq '.sites[0].site'
-      echo "cough, wheezing" | mbc symptoms -
+      mbc symptoms "coughing up blood" --format markdown > message.md
+      echo "cough, wheezing" | mbc symptoms
     """
     from .api import lookup_text
     from .text import split_parts, without_surrogates
 
-    if text == "-":
-        text = _read_stdin()
-    text = without_surrogates(text)
-    if not split_parts(text):
-        fail('nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness"')
+    words = text or []
+    if words in ([], ["-"]):
+        words = [_read_stdin(explicit=words == ["-"])]
+    joined = without_surrogates(" ".join(words))
+    if not split_parts(joined):
+        fail(
+            'nothing to look up: give symptoms separated by commas, e.g. "headache, dizziness" '
+            "(see 'mbc symptoms --help')"
+        )
     matcher = _matcher(data, threshold, seed_only)
-    knowledge = matcher.knowledge
-    result = lookup_text(text, matcher)
-    if json_output:
-        from .render_json import dumps, result_to_dict
+    result = lookup_text(joined, matcher)
+    from .render_json import result_to_dict
 
-        _write(dumps(result_to_dict(result, knowledge)) + "\n")
-    else:
-        from .render_table import make_console, render
+    fmt = writer.pick_format(output_format, json_output)
+    sources = None
+    if fmt in ("markdown", "html"):
+        from .views.document import source_map
 
-        render(result, knowledge, make_console(sys.stdout), explain=explain)
+        sources = source_map(matcher.knowledge)
+    writer.show(result_to_dict(result, matcher.knowledge), fmt, color, explain=explain, sources=sources)
     raise typer.Exit(EXIT_MATCHED if result.sites else EXIT_NO_MATCH)
 
 
@@ -316,23 +337,65 @@ def batch(
     summary: Annotated[
         bool, typer.Option("--summary", help="At the end, print line counts per site on standard error.")
     ] = False,
+    input_format: Annotated[
+        str,
+        typer.Option(
+            "--input-format",
+            callback=_choice(("lines", "csv", "tsv", "jsonl")),
+            metavar="[lines|csv|tsv|jsonl]",
+            help="lines: one symptom list per line. csv/tsv: a header, then one record per row. "
+            "jsonl: one JSON object per line.",
+        ),
+    ] = "lines",
+    text_column: Annotated[
+        str | None,
+        typer.Option(
+            "--text-column",
+            help="csv/tsv/jsonl: the column (header name or number from 1) or key holding the text. "
+            'Default: "text".',
+            show_default=False,
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="csv/tsv/jsonl: the column or key holding each record's id; it is carried into every "
+            "output row.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            callback=_choice(("ndjson", "csv", "tsv")),
+            metavar="[ndjson|csv|tsv]",
+            help="ndjson: one lookup document per line. csv/tsv: one row per input line: id, line, "
+            "top site, all sites, triage level (or urgent flag), matched symptom ids.",
+        ),
+    ] = "ndjson",
     threshold: ThresholdOption = None,
     seed_only: SeedOnlyOption = False,
     data: DataOption = None,
 ) -> None:
-    """Look up many symptom lists: one list per input line, one JSON result per output line.
+    """Look up many symptom lists: one list per input line (or CSV/TSV/JSON Lines record), one
+    result per output line.
 
-    Each output line is the same object as 'mbc symptoms --json' prints, plus "line" (the
-    input line number), in input order (NDJSON). Blank lines are skipped; a line that is not
-    UTF-8 is reported on standard error with its number, and the rest goes on. Memory stays
-    flat whatever the input size. A progress bar is shown on standard error only when it is
-    a terminal and the input is a file. Exit 0 when any line matched a site, 1 when none did.
+    Each NDJSON output line is the same object as 'mbc symptoms --json' prints, plus "line"
+    (the input line number) and "id" when --id-column is given, in input order. Blank lines
+    are skipped; a line that is not UTF-8 is reported on standard error with its number, and
+    the rest goes on. Memory stays flat whatever the input size. A progress bar is shown on
+    standard error only when it is a terminal and the input is a file. Exit 0 when any line
+    matched a site, 1 when none did.
 
     \b
     Examples:
       mbc batch lists.txt > results.ndjson
       cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
       mbc batch lists.txt --output results.ndjson --summary
+      mbc batch notes.csv --input-format csv --id-column patient --text-column note --format csv
     """
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
@@ -342,17 +405,23 @@ def batch(
         fail(f"{output}: is the input file ({name}); writing to it would destroy it")
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
+    from .batch_input import InputFormatError, records
     from .batch_run import BatchRun
 
-    run = BatchRun(matcher, sink, flush_each_line=not _is_regular_file(source))
-    with _interrupts_held_while_writing() as hold:
+    run = BatchRun(matcher, sink, flush_each_line=not _is_regular_file(source), fmt=output_format)
+    read = records(source, input_format, text_column, id_column)
+    with writer.held_interrupts() as hold:
         try:
             if show_progress:
                 with _progress() as progress:
                     task = progress.add_task("mbc batch", total=os.fstat(source.fileno()).st_size)
-                    run.process(source, hold, lambda done: progress.update(task, completed=done))
+                    run.process(read, hold, lambda done: progress.update(task, completed=done))
             else:
-                run.process(source, hold)
+                run.process(read, hold)
+        except InputFormatError as error:
+            with hold():
+                run.flush()
+            fail(f"{'standard input' if file == '-' else file}: {error}")
         except OSError as error:  # writes fail as OutputError: this is the input
             fail(f"{'standard input' if file == '-' else file}: cannot read: {error.strerror or error}")
         except (KeyboardInterrupt, Interrupted) as stop:
@@ -368,7 +437,11 @@ def batch(
 
 @app.command(epilog=EXIT_CODES_HELP)
 def sites(
-    json_output: JsonOption = False, seed_only: SeedOnlyOption = False, data: DataOption = None
+    output_format: FormatOption = None,
+    json_output: JsonOption = False,
+    color: ColorOption = None,
+    seed_only: SeedOnlyOption = False,
+    data: DataOption = None,
 ) -> None:
     """List the sites, how many symptoms each has, and the tests used to look for spread there.
 
@@ -377,16 +450,10 @@ def sites(
       mbc sites
       mbc sites --json | jq -r '.sites[].site'
     """
-    knowledge = _load(data, seed_only)
-    if json_output:
-        from .render_json import dumps, sites_to_dict
+    from .render_json import sites_to_dict
 
-        _write(dumps(sites_to_dict(knowledge)) + "\n")
-    else:
-        from .render_browse import render_sites
-        from .render_table import make_console
-
-        render_sites(knowledge, make_console(sys.stdout))
+    document = sites_to_dict(_load(data, seed_only))
+    writer.show(document, writer.pick_format(output_format, json_output), color)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -401,7 +468,9 @@ def site(
         ),
     ],
     all_phrases: Annotated[bool, typer.Option("--all", help="Also list every known phrase.")] = False,
+    output_format: FormatOption = None,
     json_output: JsonOption = False,
+    color: ColorOption = None,
     seed_only: SeedOnlyOption = False,
     data: DataOption = None,
 ) -> None:
@@ -411,29 +480,28 @@ def site(
     Examples:
       mbc site brain
       mbc site "lymph nodes" --all
+      mbc site bone > bone.txt
       mbc site bones --json | jq '.symptoms[] | select(.urgent)'
     """
     from .api import UnknownSiteError, find_site
+    from .render_json import site_to_dict
 
     knowledge = _load(data, seed_only)
     try:
         found = find_site(knowledge, name)
     except UnknownSiteError as error:
         fail(str(error))
-    if json_output:
-        from .render_json import dumps, site_to_dict
-
-        _write(dumps(site_to_dict(knowledge, found, phrases=all_phrases)) + "\n")
-    else:
-        from .render_browse import render_site
-        from .render_table import make_console
-
-        render_site(knowledge, found, make_console(sys.stdout), phrases=all_phrases)
+    document = site_to_dict(knowledge, found, phrases=all_phrases)
+    writer.show(document, writer.pick_format(output_format, json_output), color)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
 def treatments(
-    json_output: JsonOption = False, seed_only: SeedOnlyOption = False, data: DataOption = None
+    output_format: FormatOption = None,
+    json_output: JsonOption = False,
+    color: ColorOption = None,
+    seed_only: SeedOnlyOption = False,
+    data: DataOption = None,
 ) -> None:
     """Show the overview of treatments for metastatic breast cancer from the source article.
 
@@ -442,16 +510,10 @@ def treatments(
       mbc treatments
       mbc treatments --json | jq -r '.treatments[].name'
     """
-    knowledge = _load(data, seed_only)
-    if json_output:
-        from .render_json import dumps, treatments_to_dict
+    from .render_json import treatments_to_dict
 
-        _write(dumps(treatments_to_dict(knowledge)) + "\n")
-    else:
-        from .render_browse import render_treatments
-        from .render_table import make_console
-
-        render_treatments(knowledge, make_console(sys.stdout))
+    document = treatments_to_dict(_load(data, seed_only))
+    writer.show(document, writer.pick_format(output_format, json_output), color)
 
 
 @app.command(epilog="Exit codes: 0 the table is valid, 2 it has problems or cannot be read.")
@@ -464,7 +526,9 @@ def validate(
             readable=False,  # an unreadable file is reported by mbc, in its own words
         ),
     ] = None,
+    output_format: FormatOption = None,
     json_output: JsonOption = False,
+    color: ColorOption = None,
     data: DataOption = None,
 ) -> None:
     """Check a knowledge table and report every problem, each with file, line and message.
@@ -486,21 +550,10 @@ def validate(
         sha256 = knowledge.sha256
     except KnowledgeError as error:
         problems, sha256 = error.problems, error.sha256
-    if json_output:
-        from .render_json import dumps, validation_to_dict
+    from .render_json import validation_to_dict
 
-        _write(dumps(validation_to_dict(display_name(target), knowledge, problems, sha256)) + "\n")
-    else:
-        from .text import visible
-
-        lines = [visible(str(problem)) for problem in problems]
-        if knowledge is not None:
-            counts = f"{len(knowledge.sites)} sites, {len(knowledge.symptoms)} symptoms"
-            lines.append(f"{display_name(target)}: valid ({counts}, version {knowledge.knowledge_version})")
-        else:
-            count = len(problems)
-            lines.append(f"{display_name(target)}: {count} problem{'s' if count != 1 else ''} found")
-        _write("\n".join(lines) + "\n")
+    document = validation_to_dict(display_name(target), knowledge, problems, sha256)
+    writer.show(document, writer.pick_format(output_format, json_output), color)
     raise typer.Exit(EXIT_MATCHED if knowledge is not None else EXIT_ERROR)
 
 
@@ -515,12 +568,40 @@ def schema() -> None:
     """
     from importlib import resources
 
-    _write(resources.files("mbc_lookup").joinpath("schema.json").read_text(encoding="utf-8"))
+    writer.emit(resources.files("mbc_lookup").joinpath("schema.json").read_text(encoding="utf-8"))
 
 
-def _read_stdin() -> str:
-    """Standard input as text; a line that is not UTF-8 is reported and left out."""
+@app.command("help")
+def help_command(
+    ctx: typer.Context,
+    command: Annotated[
+        str | None, typer.Argument(help="The command to explain; none: the whole tool.", show_default=False)
+    ] = None,
+) -> None:
+    """Show the help of mbc or of one command: 'mbc help symptoms' is 'mbc symptoms --help'.
+
+    \b
+    Examples:
+      mbc help
+      mbc help batch
+    """
+    from .reference import help_text
+
+    try:
+        writer.emit(help_text(ctx.find_root(), command))
+    except LookupError as error:
+        fail(str(error))
+
+
+def _read_stdin(explicit: bool) -> str:
+    """Standard input as text; a line that is not UTF-8 is reported and left out. At a
+    terminal, `-` says how to finish; without `-` a terminal is never waited on."""
     from .batch import read_batch
+
+    if sys.stdin is None or sys.stdin.isatty():
+        if not explicit:
+            fail("nothing to look up: give symptoms, e.g. mbc symptoms headache, dizziness (see --help)")
+        say("mbc: type the symptoms, then Ctrl-D on a new line to look them up (Windows: Ctrl-Z, Enter)")
 
     texts = []
     try:
@@ -585,57 +666,13 @@ def _progress() -> "Progress":
     return Progress(BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console, transient=True)
 
 
-@contextmanager
-def _interrupts_held_while_writing() -> Iterator[Callable[[], AbstractContextManager[None]]]:
-    """Ctrl-C, SIGTERM or SIGHUP while output is being written waits until the write is done,
-    so the output never ends in half a line; at any other moment it interrupts at once."""
-    state = {"holding": False, "pending": 0}
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if state["holding"]:
-            state["pending"] = state["pending"] or signum
-        else:
-            raise Interrupted(signum)
-
-    @contextmanager
-    def hold() -> Iterator[None]:
-        state["holding"] = True
-        try:
-            yield
-        finally:
-            state["holding"] = False
-        if state["pending"]:
-            signum, state["pending"] = state["pending"], 0
-            raise Interrupted(signum)
-
-    previous = {signum: signal.signal(signum, on_signal) for signum in SIGNALS}
-    try:
-        yield hold
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _write(text: str) -> None:
-    """Machine output: always UTF-8, whatever the locale."""
-    stream = getattr(sys.stdout, "buffer", None)
-    if stream is not None:
-        write_output(stream, text.encode("utf-8"))
-    else:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except OSError as error:
-            raise OutputError(error) from None
-
-
 def _app_for(args: list[str]) -> typer.Typer:
     """The app to run for these arguments. Typer builds every command's parser before it runs
     one; when the arguments name a command, a copy of the app holding just that command does
     the same work in a third of the time (start-up is most of a lookup's cost). Help for the
     whole tool and shell completion always get the full app."""
     name = args[0] if args else ""
-    if os.environ.get("_MBC_COMPLETE"):
+    if os.environ.get("_MBC_COMPLETE") or name == "help":
         return app
     commands = [info for info in app.registered_commands if info.callback and info.callback.__name__ == name]
     if len(commands) != 1:

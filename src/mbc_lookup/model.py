@@ -6,7 +6,7 @@ the start-up of a lookup CLI is most of its cost. For the same reason annotation
 evaluated at import, not kept as strings for NamedTuple to parse.)
 """
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
 # How a mention is meant: only "present" mentions count toward sites and triage.
@@ -16,6 +16,11 @@ UrgentKind = Literal["symptom", "pattern"]
 TriageLevel = Literal["none", "routine", "urgent", "emergency"]
 TRIAGE_LEVELS: tuple[TriageLevel, ...] = ("none", "routine", "urgent", "emergency")
 SEED_SOURCE = "seed"  # the source id of the article's own rows (see `Knowledge.seed_only`)
+DISCLAIMER = (  # for a result made without a table; every table carries its own
+    "mbc-lookup gives general information only. It is not a diagnosis and it does not estimate how "
+    "likely anything is. Talk to your doctor or care team about any symptom that is new, getting worse "
+    "or lasting; for a symptom marked urgent, get medical help now."
+)
 
 
 # --- the knowledge table -------------------------------------------------------------------
@@ -367,6 +372,31 @@ class LookupResult(NamedTuple):
     text: str = ""  # the whole text as typed; spans are offsets into it
     modifiers: tuple[Modifier, ...] = ()  # every qualifier found, attached to a mention or not
     triage: Triage = Triage("none", "", ())
+    knowledge: Knowledge | None = None  # the table it was looked up in
+
+    @property
+    def disclaimer(self) -> str:
+        """The informational disclaimer every answer carries."""
+        return self.knowledge.disclaimer if self.knowledge is not None else DISCLAIMER
+
+    def to_dict(self) -> dict[str, Any]:
+        """The lookup document: the same object `mbc symptoms --json` prints."""
+        from .render_json import result_to_dict
+
+        if self.knowledge is None:
+            raise ValueError("this result does not carry its knowledge table")
+        return result_to_dict(self, self.knowledge)
+
+    def __repr__(self) -> str:
+        sites = ", ".join(f"{site.site.id} {site.score:g}" for site in self.sites) or "none"
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"<LookupResult {text!r}: triage {self.triage.level}; sites {sites}; {len(self.inputs)} parts>"
+
+    def __rich__(self) -> Any:
+        """How rich (and Jupyter with rich) shows a result: the terminal view."""
+        from .views.table import renderable
+
+        return renderable(self.to_dict())
 
 
 class BatchLine(NamedTuple):

@@ -13,10 +13,10 @@ changes an answer and never crashes:
   table is built from it. Any doubt means "rebuild".
 - Pruning removes only files named the way this module names its entries.
 
-Where: `MBC_CACHE_DIR`, else `$XDG_CACHE_HOME/mbc-lookup`, else `~/.cache/mbc-lookup` (no
-cache when neither gives an absolute path, e.g. HOME unset). `MBC_CACHE_DIR=""` (empty)
-turns the cache off. Only a directory owned by the current user and writable by no one else
-is used.
+Where: the directory the caller names (`load_index(..., directory=...)`); none, and so no
+cache, by default: the library writes nothing unless asked. The CLI names the user cache
+folder (`cli.user_cache_dir`: `MBC_CACHE_DIR`, else the platform's, from platformdirs). Only a
+directory owned by the current user and writable by no one else is used.
 """
 
 from __future__ import annotations
@@ -62,19 +62,6 @@ _HEADER = len(_MAGIC) + 8 + 32  # magic, payload length (8 bytes, big-endian), S
 _ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them
 
 
-def cache_dir() -> Path | None:
-    configured = os.environ.get("MBC_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):  # unset, or relative (which the XDG spec says to ignore)
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):  # no HOME and no home directory: no cache, no "./~"
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "mbc-lookup"
-
-
 def _entry(directory: Path, sha256: str, seed_only: bool) -> Path:
     python = f"py{sys.version_info[0]}{sys.version_info[1]}"
     variant = "seed" if seed_only else "full"
@@ -92,12 +79,14 @@ def _trusted(directory: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
-def load_index(path: str | Path | None = None, seed_only: bool = False) -> PhraseIndex:
+def load_index(
+    path: str | Path | None = None, seed_only: bool = False, directory: Path | None = None
+) -> PhraseIndex:
     """The checked table at `path` (the shipped one when None) with its phrase index, from the
-    cache when it holds this exact table, else built (and cached). `seed_only` restricts it
-    to the article's own rows. Raises `KnowledgeError`."""
+    cache in `directory` when it holds this exact table, else built (and cached there when a
+    directory is given). `seed_only` restricts it to the article's own rows. Raises
+    `KnowledgeError`."""
     table = read_table_file(path)
-    directory = cache_dir()
     entry = _entry(directory, table.sha256, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
         cached = _read_entry(entry, table.name, table.sha256)

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..text import visible
+from . import DEFAULT, Options
+from .blocks import Block, Grid, Heading, Line, Lines
 from .document import Headline, Piece, Report, SiteFinding, SourceRef, read
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -337,3 +339,64 @@ def render(
 ) -> str:
     """The HTML page for one lookup document (`render_json.result_to_dict`), dated `today`."""
     return render_report(read(document, sources), today)
+
+
+_SPAN_TAGS = {"bold": "strong", "urgent": "strong", "mark": "mark", "struck": "s", "dim": "small"}
+
+
+def _cells(cells: Line) -> str:
+    out = []
+    for span in cells:
+        tag = _SPAN_TAGS.get(span.style)
+        out.append(f"<{tag}>{_e(span.text)}</{tag}>" if tag else _e(span.text))
+    return "".join(out)
+
+
+def _block(block: Block) -> str:
+    if isinstance(block, Heading):
+        return f"<h2>{_e(block.text)}</h2>"
+    if isinstance(block, Lines):
+        items = "".join(f"<li>{_cells(cells)}</li>" for cells in block.lines)
+        return f"<ul>{items}</ul>" if block.bullets else "".join(f"<p>{_cells(c)}</p>" for c in block.lines)
+    if isinstance(block, Grid):
+        head = "".join(f"<th>{_e(name)}</th>" for name in block.columns)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{_cells(cell)}</td>" for cell in row) + "</tr>"
+            for group in block.groups
+            for row in group
+        )
+        caption = f'<p class="note">{_e(block.caption)}</p>' if block.caption else ""
+        return f"<h2>{_e(block.title)}</h2><table><tr>{head}</tr>{rows}</table>{caption}"
+    kind = "headline" if block.tone == "alert" else "disclaimer"
+    body = "".join(f"<p>{_cells(cells)}</p>" for cells in block.lines)
+    return f'<section class="{kind}"><h2>{_e(block.title)}</h2>{body}</section>'
+
+
+def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:
+    """Any result document as one self-contained page: a lookup as the report above, the
+    others as the screen views' content."""
+    if document.get("kind") == "lookup":
+        return render(document, options.sources, options.today)
+    from .content import blocks
+
+    title = {"sites": "Sites", "site": "Site", "treatments": "Treatments", "validation": "Table check"}
+    name = title.get(str(document.get("kind")), "mbc-lookup")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy"',
+        "      content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<title>mbc-lookup: {name}</title>",
+        f"<style>{_STYLE} table{{border-collapse:collapse}} td,th{{text-align:left;padding:2px 8px;"
+        "border-bottom:1px solid #ccc;vertical-align:top}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        *(_block(block) for block in blocks(document)),
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..text import visible
+from . import DEFAULT, Options
+from .blocks import Block, Grid, Heading, Line, Lines, text_of
 from .document import Headline, Report, SourceRef, read
 
 # Characters that mean something in CommonMark or its common extensions, escaped wherever
@@ -70,9 +72,9 @@ def _typed(report: Report) -> list[str]:
 
 def render_report(report: Report) -> str:
     lines = ["**Symptom notes from mbc-lookup** (information only, not a diagnosis)", ""]
-    lines += ["What I typed:", "", *_typed(report), ""]
-    if report.headline is not None:
+    if report.headline is not None:  # what needs doing comes first
         lines += _headline(report.headline)
+    lines += ["What I typed:", "", *_typed(report), ""]
     if report.sites:
         lines += ["**Sites of metastatic breast cancer these symptoms are associated with**", ""]
         for site in report.sites:
@@ -104,3 +106,34 @@ def render_report(report: Report) -> str:
 def render(document: Mapping[str, Any], sources: Mapping[str, Any] | None = None) -> str:
     """The Markdown text for one lookup document (`render_json.result_to_dict`)."""
     return render_report(read(document, sources))
+
+
+def _cells(cells: Line) -> str:
+    return escape(text_of(cells))
+
+
+def _block(block: Block) -> list[str]:
+    if isinstance(block, Heading):
+        return [f"**{escape(block.text)}**"]
+    if isinstance(block, Lines):
+        if block.bullets:
+            return [f"- {_cells(cells)}" for cells in block.lines]
+        return [escape_line(text_of(cells)) + "  " for cells in block.lines]
+    if isinstance(block, Grid):
+        rows = [f"**{escape(block.title)}**", "", "| " + " | ".join(escape(c) for c in block.columns) + " |"]
+        rows.append("|" + "---|" * len(block.columns))
+        rows += [
+            "| " + " | ".join(_cells(cell) for cell in row) + " |" for group in block.groups for row in group
+        ]
+        return rows + ([f"_{escape(block.caption)}_"] if block.caption else [])
+    return [f"> **{escape(block.title)}**", ">", *(f"> {_cells(cells)}  " for cells in block.lines)]
+
+
+def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:
+    """Any result document as Markdown: a lookup as the message above, the others as the
+    screen views' content (tables as tables)."""
+    if document.get("kind") == "lookup":
+        return render(document, options.sources)
+    from .content import blocks
+
+    return "\n\n".join("\n".join(_block(block)) for block in blocks(document)) + "\n"

@@ -46,13 +46,13 @@ def test_a_stored_entry_is_read_without_parsing_the_table(
 ) -> None:
     from mbc_lookup import knowledge
 
-    built = load_index()  # builds and stores
+    built = load_index(directory=user_cache_dir())  # builds and stores
 
     def parse(*args: object) -> None:
         raise AssertionError("the table was parsed again instead of read from the cache")
 
     monkeypatch.setattr(knowledge, "parse_table_file", parse)
-    cached = load_index()
+    cached = load_index(directory=user_cache_dir())
     assert cached.knowledge == built.knowledge and cached.phrases == built.phrases
 
 

@@ -152,3 +152,10 @@ def test_typed_markup_and_control_codes_are_text_in_every_view(knowledge: Knowle
         )
     assert "<b>" not in views.get("html")(document, views.Options())
     assert "<b>" not in views.get("markdown")(document, views.Options())
+
+
+def test_batch_csv_ids_cannot_start_a_spreadsheet_formula(mbc: Mbc) -> None:
+    rows = 'id,text\n=HYPERLINK("http://x"),headache\n+1,cough\n'
+    args = ["--input-format", "csv", "--id-column", "id", "--text-column", "text", "--format", "csv"]
+    out = mbc("batch", *args, input=rows).stdout
+    assert "'=HYPERLINK" in out and "\n'+1," in out

@@ -141,18 +141,21 @@ class BatchRun:
             for match in item["matches"]
             if match.get("context", "present") == "present"
         )
-        triage = document.get("triage")
-        flag = triage.get("level", "") if isinstance(triage, dict) else ("yes" if row.urgent else "no")
-        cells = [row.id or "", str(row.line), row.sites[0] if row.sites else "", ";".join(row.sites), flag]
+        level = document["triage"]["level"]
+        cells = [
+            _cell(row.id or ""),
+            str(row.line),
+            row.sites[0] if row.sites else "",
+            ";".join(row.sites),
+            level,
+        ]
         return self._csv_line([*cells, ";".join(symptoms)])
 
     def header(self) -> bytes:
         """The first output line of a CSV or TSV (empty for NDJSON)."""
         if self.fmt == "ndjson":
             return b""
-        probe = json.loads(b"{" + self.render("headache")[0])
-        flag = "triage" if "triage" in probe else "urgent"
-        return self._csv_line(["id", "line", "top_site", "sites", flag, "symptom_ids"])
+        return self._csv_line(["id", "line", "top_site", "sites", "triage", "symptom_ids"])
 
     def _csv_line(self, cells: list[str]) -> bytes:
         out = io.StringIO()
@@ -213,3 +216,12 @@ class BatchRun:
         lines.append(f"  {'no site':<{width}}  {self.looked_up - self.matched_lines}")
         lines.append(f"lines with an urgent finding: {self.urgent_lines}")
         return "\n".join(lines) + "\n"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """An id from the input, safe to open in a spreadsheet: one that would start a formula
+    ("=HYPERLINK(...)") is written with a leading apostrophe, as OWASP advises for CSV."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -132,15 +132,20 @@ def silence_stdout() -> None:
 
 
 def _reopen_if_closed(fd: int, flags: int) -> bool:
-    try:
-        os.fstat(fd)
+    if _is_open(fd):
         return False
-    except OSError:
-        pass
     null = os.open(os.devnull, flags)
     if null != fd:
         os.dup2(null, fd)
         os.close(null)
+    return True
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
     return True
 
 

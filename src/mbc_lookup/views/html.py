@@ -273,17 +273,7 @@ def render_report(report: Report, today: datetime.date | None = None) -> str:
         else "No site is highlighted: nothing typed is associated with these sites."
     )
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy"',
-        "      content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f'<meta name="generator" content="mbc-lookup {_e(report.tool_version)}">',
-        f"<title>Symptom report, {day.isoformat()}</title>",
-        f"<style>{_STYLE}</style>",
-        "</head>",
+        *_head(f"Symptom report, {day.isoformat()}", _STYLE, report.tool_version),
         "<body>",
         "<main>",
         "<header>",
@@ -382,16 +372,7 @@ def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:
     title = {"sites": "Sites", "site": "Site", "treatments": "Treatments", "validation": "Table check"}
     name = title.get(str(document.get("kind")), "mbc-lookup")
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy"',
-        "      content=\"default-src 'none'; style-src 'unsafe-inline'\">",
-        f"<title>mbc-lookup: {name}</title>",
-        f"<style>{_STYLE} table{{border-collapse:collapse}} td,th{{text-align:left;padding:2px 8px;"
-        "border-bottom:1px solid #ccc;vertical-align:top}</style>",
-        "</head>",
+        *_head(f"mbc-lookup: {name}", _STYLE + _TABLE_STYLE, str(document.get("tool_version", ""))),
         "<body>",
         "<main>",
         *(_block(block) for block in blocks(document)),
@@ -400,3 +381,26 @@ def view(document: Mapping[str, Any], options: Options = DEFAULT) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+_TABLE_STYLE = (
+    " table{border-collapse:collapse} td,th{text-align:left;padding:2px 8px;"
+    "border-bottom:1px solid #ccc;vertical-align:top}"
+)
+
+
+def _head(title: str, style: str, tool_version: str) -> list[str]:
+    """The page's head: it loads nothing and runs nothing (the policy says so to the browser)."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy"',
+        "      content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="mbc-lookup {_e(tool_version)}">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{style}</style>",
+        "</head>",
+    ]

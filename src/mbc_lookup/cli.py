@@ -208,6 +208,17 @@ def batch(
     summary: Annotated[
         bool, typer.Option("--summary", help="At the end, print line counts per site on standard error.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes; default: all cores. 1 runs in this process alone. "
+            "The output is the same whatever the number.",
+            show_default=False,
+        ),
+    ] = None,
     threshold: ThresholdOption = None,
     seed_only: SeedOnlyOption = False,
     data: DataOption = None,
@@ -225,6 +236,7 @@ def batch(
       mbc batch lists.txt > results.ndjson
       cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
       mbc batch lists.txt --output results.ndjson --summary
+      mbc batch lists.txt --jobs 4 > results.ndjson
     """
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
@@ -233,9 +245,12 @@ def batch(
         fail(f"{output}: is the input file; writing to it would destroy it")
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
-    from .batch_run import BatchRun
+    from .batch_parallel import batch_run
 
-    run = BatchRun(matcher, sink, flush_each_line=not _is_regular_file(source))
+    run = batch_run(
+        matcher, sink, not _is_regular_file(source),
+        jobs=jobs, data=data, threshold=threshold, seed_only=seed_only,
+    )  # fmt: skip
     with _interrupts_held_while_writing() as hold:
         try:
             if show_progress:

@@ -321,3 +321,26 @@ def test_batch_jobs_2_answers_each_line_of_a_paused_pipe_at_once(tmp_path: Path)
     process.stdin.close()
     assert process.stdout.read() == b""
     assert process.wait(timeout=60) == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_batch_jobs_2_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", "-", "--jobs", "2"],
+        cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(b"headache\n")
+    process.stdin.flush()
+    assert json.loads(process.stdout.readline())["line"] == 1  # the workers are running
+    process.kill()  # no chance to clean up: the workers must notice by themselves
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, check=False).stdout
+        if not left:
+            break
+        time.sleep(0.2)
+    assert not left, "worker processes outlived their parent"
+    process.stdin.close()

@@ -301,8 +301,18 @@ def _work(
     """A worker: build the matcher once, then render chunks until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _release_sigint(hasattr(signal, "pthread_sigmask"))
+    parent = os.getppid()
     run, problem = _worker_run(spec)
-    for task in iter(tasks.get, None):
+    while True:
+        try:
+            task = tasks.get(timeout=RESULT_POLL)
+        except Empty:
+            if os.getppid() != parent:  # the parent was killed: nobody wants the results
+                results.cancel_join_thread()
+                return
+            continue
+        if task is None:
+            return
         number, numbers, texts = task
         if run is None:
             results.put((number, None, problem))

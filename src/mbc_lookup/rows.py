@@ -11,7 +11,8 @@ Every row has the same flat columns (`COLUMNS`):
 - `top_site`: the id of the first site, or None
 - `sites`: the site ids in rank order
 - `urgent`: whether anything in the list needs prompt medical care
-- `symptom_ids`: the symptoms the list's items matched (negated items left out), in order
+- `symptom_ids`: the symptoms the list's items matched (negated items left out), in order;
+  from `api.lookup_items`, as `mbc_lookup.lookup` reads a text
 - `json`: the object `mbc batch` writes for the same text, byte for byte, less its "line";
   None for a blank text, which `mbc batch` skips
 
@@ -24,14 +25,14 @@ the functions that take or make their batches, never on the `mbc` start-up path.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .api import load_matcher
+from .api import load_matcher, lookup_items
 from .batch_run import BatchRun
+from .text import split_items
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +56,9 @@ class Row(TypedDict):
     json: str | None
 
 
+_Values = tuple[int, str | None, list[str], bool, list[str], str | None]  # a row, in COLUMNS order
+
+
 class _Renderer:
     """One table's `BatchRun` and the row parts it does not give directly."""
 
@@ -63,32 +67,38 @@ class _Renderer:
         self.head = run.prefix + b"," + run.constant + b","
         self.symptoms: dict[str, list[str]] = {}
 
-    def row(self, row_id: int, text: str | None) -> Row:
+    def values(self, row_id: int, text: str | None) -> _Values:
         if text is None or not text.strip():
-            return Row(id=row_id, top_site=None, sites=[], urgent=False, symptom_ids=[], json=None)
+            return (row_id, None, [], False, [], None)
         body, sites, urgent = self.run.render(text)
         document = (self.head + body).decode("utf-8")
-        return Row(
-            id=row_id,
-            top_site=sites[0] if sites else None,
-            sites=list(sites),
-            urgent=urgent,
-            symptom_ids=list(self._symptom_ids(text, document)),
-            json=document,
-        )
+        return (row_id, sites[0] if sites else None, list(sites), urgent, self._symptom_ids(text), document)
 
-    def _symptom_ids(self, text: str, document: str) -> list[str]:
-        """Read from the published JSON (schema version 1), so no internals are relied on."""
+    def _symptom_ids(self, text: str) -> list[str]:
+        """From the public API (parsing the JSON back would cost more than the lookup)."""
         found = self.symptoms.get(text)
         if found is None:
             found = []
-            for item in json.loads(document)["inputs"]:
-                if not item["negated"]:
-                    found.extend(m["symptom_id"] for m in item["matches"] if m["symptom_id"] not in found)
+            for item in lookup_items(split_items(text), self.run.matcher).inputs:
+                if not item.negated:
+                    found.extend(m.symptom.id for m in item.matches if m.symptom.id not in found)
             if len(self.symptoms) >= ROW_CACHE_LIMIT:
                 self.symptoms.clear()
             self.symptoms[text] = found
-        return found
+        return list(found)
+
+
+def _values(
+    texts: Iterable[str | None],
+    ids: Iterable[int] | None,
+    data: str | Path | None,
+    threshold: float | None,
+    seed_only: bool,
+) -> Iterator[_Values]:
+    renderer = _renderer(None if data is None else str(data), threshold, seed_only)
+    numbered = enumerate(texts) if ids is None else zip(ids, texts, strict=True)
+    for row_id, text in numbered:
+        yield renderer.values(int(row_id), text)
 
 
 @lru_cache(maxsize=RENDERERS)
@@ -108,10 +118,12 @@ def lookup_rows(
     """One row per text, in order. `ids` (default 0, 1, 2, ...) are copied into the rows;
     `data`, `threshold` and `seed_only` are those of `mbc batch`. Raises `KnowledgeError`
     for a bad table."""
-    renderer = _renderer(None if data is None else str(data), threshold, seed_only)
-    numbered = enumerate(texts) if ids is None else zip(ids, texts, strict=True)
-    for row_id, text in numbered:
-        yield renderer.row(int(row_id), text)
+    for row_id, top_site, sites, urgent, symptom_ids, document in _values(
+        texts, ids, data, threshold, seed_only
+    ):
+        yield Row(
+            id=row_id, top_site=top_site, sites=sites, urgent=urgent, symptom_ids=symptom_ids, json=document
+        )
 
 
 def lookup_pairs(
@@ -147,10 +159,10 @@ def lookup_frame(
 
     texts = [text if isinstance(text, str) else None for text in frame[text_column]]
     ids = frame[id_column] if id_column in frame.columns else frame.index
-    rows = list(lookup_rows(texts, ids=ids, data=data, threshold=threshold, seed_only=seed_only))
-    if not rows:
+    columns = list(zip(*_values(texts, ids, data, threshold, seed_only), strict=True))
+    if not columns:
         return empty_frame()
-    return pd.DataFrame(rows, columns=list(COLUMNS)).astype(_dtypes())
+    return pd.DataFrame(dict(zip(COLUMNS, columns, strict=True))).astype(_dtypes())
 
 
 def lookup_batches(

@@ -14,6 +14,7 @@ pipe reach the parent, which stops the pool and ends as a one-process run does.
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -195,9 +196,9 @@ class ParallelBatchRun(BatchRun):
                 if rendered is None:
                     return
                 self._count(rendered)
-                self.pending.append(rendered.lines)
-                with hold():
-                    self.flush()
+                with hold():  # the chunk as it came: whole lines, in one write
+                    self.sink.write(rendered.lines)
+                    self.sink.flush()
             else:
                 with hold():
                     self.flush()
@@ -237,7 +238,11 @@ class ParallelBatchRun(BatchRun):
         self.results = self.context.Queue()
         # Ctrl-C is held back while the workers start, so none can be interrupted before it
         # ignores SIGINT; one pressed meanwhile reaches the parent once they are running.
+        # The parent's objects are frozen out of the garbage collector meanwhile: a forked
+        # worker's collections would otherwise touch, and so copy, every page it inherited,
+        # and its memory would grow with the run instead of staying flat.
         held = _hold_sigint()
+        gc.freeze()
         try:
             for _ in range(self.jobs):
                 worker = self.context.Process(  # type: ignore[attr-defined]  # (typeshed)
@@ -246,6 +251,7 @@ class ParallelBatchRun(BatchRun):
                 worker.start()
                 self.workers.append(worker)
         finally:
+            gc.unfreeze()
             _release_sigint(held)
 
     def _stop_workers(self) -> None:

@@ -47,8 +47,13 @@ def lookup_parquet(
         seed_only=seed_only,
         meta=empty_frame(),
     )
+    write = rows.to_parquet(str(target), write_index=False, schema=arrow_schema(), compute=False)
     with dask.config.set(scheduler=scheduler, num_workers=num_workers):
-        rows.to_parquet(str(target), write_index=False, schema=arrow_schema())
+        # Optimised first, each partition is one task (read, look up, write) and no rows
+        # travel back to this process: computed as it comes, the local process scheduler
+        # ships every partition's rows here and back (measured: 1.2 GB instead of 140 MB for
+        # 100,000 lines).
+        write.optimize().compute()
 
 
 def main(argv: list[str] | None = None) -> int:

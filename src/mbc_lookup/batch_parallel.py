@@ -239,8 +239,8 @@ class ParallelBatchRun(BatchRun):
         # Ctrl-C is held back while the workers start, so none can be interrupted before it
         # ignores SIGINT; one pressed meanwhile reaches the parent once they are running.
         # The parent's objects are frozen out of the garbage collector meanwhile: a forked
-        # worker's collections would otherwise touch, and so copy, every page it inherited,
-        # and its memory would grow with the run instead of staying flat.
+        # worker's full collections would otherwise touch, and so copy, every page it
+        # inherited from the parent.
         held = _hold_sigint()
         gc.freeze()
         try:

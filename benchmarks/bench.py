@@ -182,7 +182,8 @@ def main() -> int:
             [PYTHON, str(HERE / "floor_json.py"), "symptoms", text, "--json"], options.pairs,
         )  # fmt: skip
         ratios["table"] = pairs(
-            "table", [MBC, "symptoms", text], [PYTHON, str(HERE / "floor_table.py"), "symptoms", text],
+            "table", [MBC, "symptoms", text, "--format", "table"],
+            [PYTHON, str(HERE / "floor_table.py"), "symptoms", text],
             options.pairs,
         )  # fmt: skip
         ratios["interpreter"] = pairs(

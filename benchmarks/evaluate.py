@@ -18,11 +18,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mbc_lookup.api import lookup_items
+from mbc_lookup.api import lookup_text
 from mbc_lookup.knowledge import load_knowledge
 from mbc_lookup.matching import DEFAULT_CUTOFF, Matcher
 from mbc_lookup.model import Knowledge, LookupResult
-from mbc_lookup.text import split_items
+from mbc_lookup.reading import Reader
 
 DEFAULT_SET = Path(__file__).parent / "eval" / "phrases.tsv"
 
@@ -99,12 +99,12 @@ def judge(case: Case, result: LookupResult, cues: frozenset[str]) -> bool:
 
 
 def evaluate(cases: list[Case], knowledge: Knowledge, cutoff: float, show: bool) -> Scores:
-    matcher = Matcher(knowledge, cutoff=cutoff)
-    cues = frozenset(knowledge.language.negation_cues)
+    reader = Reader(Matcher(knowledge, cutoff=cutoff))
+    cues = frozenset(knowledge.negation_words)
     scores = Scores()
     failures: list[str] = []
     for case in cases:
-        result = lookup_items(split_items(case.text), matcher)
+        result = lookup_text(case.text, reader)
         right = judge(case, result, cues)
         if case.kind in ("single", "typo"):
             scores.single_total += 1

@@ -24,6 +24,7 @@ from mbc_lookup.cli import app
 from mbc_lookup.knowledge import default_path, load_knowledge
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
+from mbc_lookup.reading import Reader
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,11 @@ def knowledge() -> Knowledge:
 @pytest.fixture(scope="session")
 def matcher(knowledge: Knowledge) -> Matcher:
     return Matcher(knowledge)
+
+
+@pytest.fixture(scope="session")
+def reader(matcher: Matcher) -> Reader:
+    return Reader(matcher)
 
 
 @pytest.fixture(scope="session")

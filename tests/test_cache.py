@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mbc_lookup.api import load_matcher, lookup_items
+from mbc_lookup.cli import user_cache_dir
 from mbc_lookup.knowledge import load_knowledge
 from mbc_lookup.matching import Matcher, PhraseIndex
 from mbc_lookup.render_json import dumps, result_to_dict
@@ -29,21 +30,37 @@ def _answer(matcher: Matcher) -> str:
 
 def test_a_cached_table_gives_the_same_answers_as_a_fresh_build(cache: Path) -> None:
     fresh = Matcher(load_knowledge())
-    first = load_matcher()  # builds and stores
+    first = load_matcher(cache_dir=user_cache_dir())  # builds and stores
     assert len(list(cache.iterdir())) == 1
-    second = load_matcher()  # loads
+    second = load_matcher(cache_dir=user_cache_dir())  # loads
     assert second.knowledge == fresh.knowledge
     assert _answer(first) == _answer(second) == _answer(fresh)
-    index, built = load_index(), PhraseIndex(load_knowledge())
+    index, built = load_index(directory=user_cache_dir()), PhraseIndex(load_knowledge())
     assert index.phrases == built.phrases and index.vocabulary == built.vocabulary
+    assert index.reading_stems == built.reading_stems
     assert vars(index.normalizer) == vars(built.normalizer)
 
 
+def test_a_stored_entry_is_read_without_parsing_the_table(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mbc_lookup import knowledge
+
+    built = load_index(directory=user_cache_dir())  # builds and stores
+
+    def parse(*args: object) -> None:
+        raise AssertionError("the table was parsed again instead of read from the cache")
+
+    monkeypatch.setattr(knowledge, "parse_table_file", parse)
+    cached = load_index(directory=user_cache_dir())
+    assert cached.knowledge == built.knowledge and cached.phrases == built.phrases
+
+
 def test_a_corrupt_cache_entry_is_rebuilt(cache: Path) -> None:
-    load_matcher()
+    load_matcher(cache_dir=user_cache_dir())
     (entry,) = cache.iterdir()
     entry.write_bytes(b"\x00garbage")
-    assert _answer(load_matcher()) == _answer(Matcher(load_knowledge()))
+    assert _answer(load_matcher(cache_dir=user_cache_dir())) == _answer(Matcher(load_knowledge()))
     assert entry.read_bytes() != b"\x00garbage"  # replaced by a good one
 
 
@@ -62,7 +79,7 @@ def test_an_edited_table_is_never_answered_from_the_old_entry(
 def test_a_directory_others_can_write_to_is_not_used(cache: Path) -> None:
     cache.mkdir(mode=0o777)
     cache.chmod(0o777)
-    load_matcher()
+    load_matcher(cache_dir=user_cache_dir())
     assert list(cache.iterdir()) == []
 
 
@@ -70,23 +87,130 @@ def test_the_cache_can_be_turned_off_or_be_unwritable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MBC_CACHE_DIR", "")
-    assert load_matcher().knowledge.sites
+    assert load_matcher(cache_dir=user_cache_dir()).knowledge.sites
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("", encoding="utf-8")
     monkeypatch.setenv("MBC_CACHE_DIR", str(blocked / "cache"))
-    assert load_matcher().knowledge.sites  # mkdir fails: answered anyway
+    assert load_matcher(cache_dir=user_cache_dir()).knowledge.sites  # mkdir fails: answered anyway
 
 
 def test_the_cache_keeps_only_the_newest_entries(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mbc_lookup import table_cache
 
     cache.mkdir(mode=0o700)
+    others = ["notes.marshal", "model.pickle", "x.tmp", f"{0:064x}-full.marshal"]  # not mbc's
+    for name in others:
+        (cache / name).write_bytes(b"someone else's")
+        os.utime(cache / name, (0, 0))
     for index in range(5):
-        stale = cache / f"{index:064x}-full-old.marshal"
+        stale = cache / f"{index:064x}-full-0.9.0-py311-3.marshal"
         stale.write_bytes(b"x")
         os.utime(stale, (index, index))
     monkeypatch.setattr(table_cache, "MAX_ENTRIES", 3)
-    load_matcher()  # writes the shipped table's entry, then prunes
-    left = sorted(path.name for path in cache.iterdir())
+    load_matcher(cache_dir=user_cache_dir())  # writes the shipped table's entry, then prunes
+    left = sorted(path.name for path in cache.iterdir() if path.name not in others)
     assert len(left) == 3
-    assert any(name.startswith(load_matcher().knowledge.sha256) for name in left)
+    assert any(name.startswith(load_matcher(cache_dir=user_cache_dir()).knowledge.sha256) for name in left)
+    assert all((cache / name).read_bytes() == b"someone else's" for name in others)
+
+
+# --- damaged and foreign entries (issue 14): they may cost a rebuild, never a crash or an answer
+
+
+def _entry_path(cache: Path) -> Path:
+    load_matcher(cache_dir=user_cache_dir())
+    (entry,) = (path for path in cache.iterdir() if path.suffix == ".marshal")
+    return entry
+
+
+def test_a_crafted_short_entry_is_rebuilt_not_unmarshalled(cache: Path) -> None:
+    entry = _entry_path(cache)
+    expected = _answer(Matcher(load_knowledge()))
+    for crafted in (
+        b"\xe3" + b"\xff" * 11,
+        b"mbc-lookup c",
+        b"(\x00\x00\x00\x00" * 2 + b"\xe3\x00\x00\x00",
+        b"",
+    ):
+        entry.write_bytes(crafted)
+        assert _answer(load_matcher(cache_dir=user_cache_dir())) == expected
+        assert entry.read_bytes().startswith(b"mbc-lookup cache\n")  # rebuilt
+
+
+def _with_header(payload: bytes) -> bytes:
+    from mbc_lookup.table_file import sha256_digest
+
+    return b"mbc-lookup cache\n" + len(payload).to_bytes(8, "big") + sha256_digest(payload) + payload
+
+
+def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path) -> None:
+    import marshal
+
+    from mbc_lookup import table_cache
+
+    entry = _entry_path(cache)
+    good = marshal.loads(entry.read_bytes()[table_cache._HEADER :])
+    knowledge, index = good
+    symptom_fields = list(knowledge[10][0][3][0])
+    symptom_fields[4] = "yes"  # `urgent` as text, not a bool
+    site = knowledge[10][0]
+    wrong_site = (*site[:3], ((*symptom_fields,), *site[3][1:]), *site[4:])
+    wrong = [
+        {"a": 1},
+        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
+        (knowledge, (index[0], index[1], {1: 2}, index[3])),
+        (knowledge, (*index[:3], (index[3][0], (*index[3][1][:-1], ("a", 1))))),  # a stem as a number
+        ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
+        (knowledge[:-1], index),
+        ((knowledge[0], "0" * 64, *knowledge[2:]), index),  # another table's entry
+    ]
+    expected = _answer(Matcher(load_knowledge()))
+    for plain in wrong:
+        entry.write_bytes(_with_header(marshal.dumps(plain)))
+        assert _answer(load_matcher(cache_dir=user_cache_dir())) == expected
+        assert marshal.loads(entry.read_bytes()[table_cache._HEADER :]) == good
+
+
+def test_random_damage_to_an_entry_never_changes_an_answer(cache: Path) -> None:
+    import random
+
+    entry = _entry_path(cache)
+    good = entry.read_bytes()
+    expected = _answer(Matcher(load_knowledge()))
+    generator = random.Random(14)
+    for _ in range(25):
+        damaged = bytearray(good)
+        for _ in range(generator.choice([1, 1, 2, 8])):
+            damaged[generator.randrange(len(damaged))] = generator.randrange(256)
+        entry.write_bytes(
+            bytes(damaged[: generator.choice([len(damaged), generator.randrange(len(damaged))])])
+        )
+        assert _answer(load_matcher(cache_dir=user_cache_dir())) == expected
+
+
+def test_no_home_directory_means_no_cache_rather_than_a_folder_named_tilde(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("MBC_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)  # no home the system knows
+    assert user_cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the XDG spec: ignore relative paths
+    assert user_cache_dir() is None
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert user_cache_dir() == Path("/somewhere/mbc-lookup")
+
+
+def test_a_stored_entry_is_read_back_without_parsing_the_table(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry's shape check matches what `_plain` writes: a second load never parses YAML."""
+    from mbc_lookup import knowledge as knowledge_module
+
+    built = load_index(directory=user_cache_dir()).knowledge  # builds and stores
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the table was parsed again: the cache entry was not used")
+
+    monkeypatch.setattr(knowledge_module, "parse_table_file", refuse)
+    assert load_index(directory=user_cache_dir()).knowledge == built

@@ -24,8 +24,8 @@ def test_symptoms_table_shows_sites_symptoms_and_disclaimer(mbc: Mbc) -> None:
 
 def test_urgent_symptoms_stand_above_the_table(mbc: Mbc) -> None:
     out = mbc("symptoms", "headache, had a seizure").stdout
-    assert out.index("Needs prompt medical attention") < out.index("Sites these symptoms")
-    assert "emergency" in out
+    assert out.index("How urgent: emergency") < out.index("Sites these symptoms")
+    assert out.index("EMERGENCY: get help now") < out.index("Sites these symptoms")
 
 
 def test_unmatched_phrases_are_listed_with_did_you_mean(mbc: Mbc) -> None:
@@ -53,14 +53,19 @@ def test_json_is_one_object_with_the_documented_fields(mbc: Mbc) -> None:
         "umls": "C0022346",
     }
     assert document["disclaimer"] and document["tool_version"] and document["knowledge_version"]
-    assert document["urgent"] == []
+    # New jaundice needs medical advice the same day (nidirect): triage says so, and so does
+    # the `urgent` list that older scripts read.
+    assert document["triage"]["level"] == "urgent"
+    assert [finding["symptom_id"] for finding in document["urgent"]] == ["liver.jaundice"]
 
 
 def test_json_urgent_list_has_advice(mbc: Mbc) -> None:
     document = parse_document(mbc("symptoms", "coughing up blood", "--json").stdout)
     assert document["urgent"][0]["symptom_id"] == "lungs.cough_blood"
     assert document["urgent"][0]["input"] == "coughing up blood"
-    assert "medical help" in document["urgent"][0]["advice"]
+    assert "today" in document["urgent"][0]["advice"]
+    assert document["triage"]["level"] == "urgent"
+    assert document["triage"]["reasons"][0]["rule"] == "triage.coughing_blood"
 
 
 def test_exit_code_1_when_nothing_matched(mbc: Mbc) -> None:
@@ -117,7 +122,7 @@ def test_no_color_gives_no_escape_codes(mbc: Mbc) -> None:
 
 def test_explain_shows_normalised_text_method_score_and_cutoff(mbc: Mbc) -> None:
     out = mbc("symptoms", "Really bad HEADACHE!!, weezing", "--explain").stdout
-    assert "How each item was read" in out
+    assert "How each part was read" in out
     assert "headache" in out and "fuzzy" in out and "75" in out
 
 

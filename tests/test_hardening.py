@@ -19,6 +19,8 @@ from typer.testing import Result
 from helpers import parse_document, parse_ndjson
 from mbc_lookup.cli import app
 from mbc_lookup.knowledge import KnowledgeError, load_knowledge
+from mbc_lookup.matching import Matcher
+from mbc_lookup.model import Knowledge
 
 Mbc = Callable[..., Result]
 
@@ -112,7 +114,7 @@ def test_batch_survives_hostile_lines(mbc: Mbc) -> None:
 def test_markup_is_shown_literally_everywhere(mbc: Mbc, markup: str) -> None:
     result = mbc("symptoms", f"headache, {markup}", "--explain")
     assert result.exit_code == 0
-    assert result.stdout.count(markup) >= 2  # the unmatched list and the explain table
+    assert markup in result.stdout  # shown as typed, never read as markup
     assert "\x1b]8;" not in result.stdout  # no hyperlink escape
     site = mbc("site", markup)
     assert site.exit_code == 2 and markup in site.stderr
@@ -258,3 +260,188 @@ def test_batch_into_a_full_disk_is_one_clear_error(tmp_path: Path) -> None:
     assert done.stderr.decode().splitlines() == [
         "mbc: error: cannot write the output: No space left on device"
     ]
+
+
+# --- issue 14: one line and a documented exit for every ending ---------------------------------
+
+
+def _one_error_line(result: Result, starts: str = "mbc: error: ") -> str:
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(starts), result.stderr
+    assert "\x1b" not in result.stderr
+    _no_traceback(result)
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("symptoms", "--bogus"), ("nonsense",), ("symptoms",), ("site",),
+        ("symptoms", "headache", "--threshold", "150"), ("batch", "-", "--threshold", "x"),
+    ],
+)  # fmt: skip
+def test_usage_errors_are_one_line_not_a_usage_block(mbc: Mbc, args: tuple[str, ...]) -> None:
+    result = mbc(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    line = _one_error_line(result)
+    assert "Usage:" not in line and "--help" in line  # the hint fits on the same line
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "+inf"])
+def test_a_threshold_that_is_not_a_number_from_0_to_100_is_refused(mbc: Mbc, value: str) -> None:
+    for args in (("symptoms", "headache", "--json"), ("symptoms", "headache"), ("batch", "-")):
+        result = mbc(*args, "--threshold", value, input="headache\n")
+        assert result.exit_code == 2 and result.stdout == "", (args, value)
+        assert "--threshold" in _one_error_line(result)
+
+
+def test_an_unforeseen_exception_is_one_internal_error_line_exit_70(
+    mbc: Mbc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mbc_lookup.api
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom \x1b[31m")
+
+    monkeypatch.setattr(mbc_lookup.api, "lookup_text", broken)
+    result = mbc("symptoms", "headache", "--json")
+    assert result.exit_code == 70  # never 1, which means "nothing matched"
+    assert _one_error_line(result, "mbc: internal error: RuntimeError: boom \\x1b[31m")
+    assert "MBC_DEBUG=1" in result.stderr
+    debug = mbc("symptoms", "headache", "--json", env={"MBC_DEBUG": "1"})
+    assert debug.exit_code == 70 and "Traceback" in debug.stderr
+    assert debug.stderr.splitlines()[-1].startswith("mbc: internal error: RuntimeError")
+
+
+def test_escape_sequences_in_a_file_name_are_shown_escaped(mbc: Mbc) -> None:
+    result = mbc("batch", "\x1b[2J\x1b[31mX")
+    assert result.exit_code == 2
+    assert _one_error_line(result) == "mbc: error: \\x1b[2J\\x1b[31mX: no such file\n"
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="needs a byte file name")
+def test_a_file_name_that_is_not_utf8_is_shown_with_escapes(
+    mbc: Mbc, table_text: str, tmp_path: Path
+) -> None:
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.yaml"))
+    path.write_text(table_text, encoding="utf-8")
+    text = mbc("validate", str(path))
+    knowledge = load_knowledge()
+    counts = f"{len(knowledge.sites)} sites, {len(knowledge.symptoms)} symptoms"
+    assert text.exit_code == 0 and text.stdout.endswith(
+        f"caf\\xe9.yaml: valid ({counts}, version {knowledge.knowledge_version})\n"
+    )
+    document = parse_document(mbc("validate", str(path), "--json").stdout)
+    assert document["path"].endswith("caf\\xe9.yaml") and document["valid"]
+    missing = mbc("symptoms", "headache", "--data", str(path) + "x")
+    assert _one_error_line(missing).endswith("caf\\xe9.yamlx: no such file\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("big", "format: " + "9" * 5000 + "\n", "big.yaml:1: not valid YAML: a number with too many digits"),
+        ("deep", "a: " + "[" * 200 + "]" * 200 + "\n", "deep.yaml:1: nested more than 50 levels deep"),
+        ("deeper", "a: " + "[" * 999 + "]" * 999 + "\n", "deeper.yaml:1: nested more than 50 levels deep"),
+        ("date", "format: 1\nwhen: 2024-13-45\n", "date.yaml:2: not valid YAML: month must be in 1..12"),
+    ],
+)
+def test_yaml_python_cannot_build_is_a_problem_with_a_line(
+    mbc: Mbc, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    report = mbc("validate", str(path))
+    assert report.exit_code == 2 and report.stdout.startswith(f"{tmp_path}/{message}\n"), report.output
+    result = mbc("symptoms", "headache", "--data", str(path))
+    assert result.exit_code == 2 and _one_error_line(result) == f"mbc: error: {tmp_path}/{message}\n"
+
+
+def test_control_characters_in_a_table_are_refused_at_load(mbc: Mbc, table_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "esc.yaml"
+    path.write_text(table_text.replace('name: "Liver"', 'name: "Liver\\e[31m"', 1), encoding="utf-8")
+    report = mbc("validate", str(path))
+    assert report.exit_code == 2 and "\x1b" not in report.stdout
+    assert "'Liver\\\\x1b[31m' holds a control character" in report.stdout
+    result = mbc("symptoms", "yellow eyes", "--data", str(path))
+    assert result.exit_code == 2 and "control character" in _one_error_line(result)
+
+
+def test_the_lookup_view_escapes_text_from_the_table(knowledge: Knowledge) -> None:
+    """Even a table built in code (no loader to refuse it) never styles the terminal."""
+    from mbc_lookup.api import lookup
+    from mbc_lookup.views import Options, plain, table
+
+    evil = knowledge._replace(
+        disclaimer="\x1b]0;pwned\x07Not a diagnosis.",
+        sites=tuple(
+            site._replace(
+                name=f"\x1b[31m{site.name}",
+                symptoms=tuple(s._replace(name=f"{s.name}\x1b[2J") for s in site.symptoms),
+            )
+            for site in knowledge.sites
+        ),
+    )
+    document = lookup("headache, no cough, headach, xyzzyq", evil).to_dict()
+    for view in (table.view, plain.view):
+        out = view(document, Options(color=True, explain=True))
+        assert "\x07" not in out and "\x1b]" not in out and "\x1b[2J" not in out and "\x1b[31m" not in out
+        assert "\\x1b[2J" in out
+
+
+def test_shell_completion_with_a_broken_table_offers_nothing(mbc: Mbc, tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("format: " + "9" * 5000 + "\n", encoding="utf-8")
+    env = {"_MBC_COMPLETE": "complete_bash", "COMP_WORDS": f"mbc site --data {path} ", "COMP_CWORD": "4"}
+    result = mbc(env=env)
+    assert result.exit_code == 0 and result.stdout.strip() == "" and result.stderr == ""
+
+
+def test_a_table_typer_thinks_unreadable_gets_mbcs_own_message(
+    mbc: Mbc, table_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "secret.yaml"
+    path.write_text(table_text, encoding="utf-8")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # what typer's check asks
+    monkeypatch.setattr(Path, "open", refuse)
+    for args in (("symptoms", "headache", "--data", str(path)), ("validate", str(path))):
+        result = mbc(*args)
+        assert result.exit_code == 2
+        assert f"{path}: permission denied" in result.output and "is not readable" not in result.output
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs /proc")
+def test_a_read_error_is_reported_as_a_read_error(mbc: Mbc) -> None:
+    result = mbc("batch", "/proc/self/mem")
+    assert result.exit_code == 2
+    assert _one_error_line(result).startswith("mbc: error: /proc/self/mem: cannot read: ")
+
+
+def test_a_stdin_line_over_1_mb_is_answered_by_symptoms(mbc: Mbc) -> None:
+    text = ", ".join(["headache", "yellow eyes"] * 80_000)  # 1.7 MB on one line
+    assert len(text) > 1_000_000
+    result = mbc("symptoms", "-", "--json", input=text + "\n")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [i["text"] for i in parse_document(result.stdout)["inputs"]] == ["headache", "yellow eyes"]
+
+
+def test_batch_caches_are_bounded_by_bytes_and_skip_long_lines(matcher: Matcher) -> None:
+    import io
+
+    from mbc_lookup import batch_run
+
+    run = batch_run.BatchRun(matcher, io.BytesIO(), flush_each_line=False)
+    long_line = "headache, " + "x" * (batch_run.CACHEABLE_CHARS + 1)
+    run.render(long_line)
+    assert long_line not in run.cache and not any(
+        len(key) > batch_run.CACHEABLE_CHARS for key in run.item_cache
+    )
+    for index in range(3000):
+        run.render(f"headache {index}, " + "y" * 1500)
+        assert run.cached_bytes <= batch_run.CACHE_BYTES

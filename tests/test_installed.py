@@ -66,6 +66,10 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
     wheel = next(dist.glob("mbc_lookup-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "mbc_lookup/data/symptoms.yaml" in names and "mbc_lookup/schema.json" in names
+    # The licence travels with the wheel, and its metadata names it for licence checkers.
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode("utf-8").splitlines()
 
     fresh = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(fresh)
@@ -344,3 +348,80 @@ def test_batch_jobs_2_workers_end_when_the_parent_is_killed(tmp_path: Path) -> N
         time.sleep(0.2)
     assert not left, "worker processes outlived their parent"
     process.stdin.close()
+
+
+def _session_left(session: int, wait: float = 10.0) -> bytes:
+    """The processes still in `session` (the run's parent and workers), after up to `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = subprocess.run(["pgrep", "-s", str(session)], capture_output=True, check=False).stdout
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("into", ["stdout", "--output"])
+def test_batch_jobs_2_into_a_full_disk_is_one_error_and_no_process_is_left(tmp_path: Path, into: str) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 50_000)
+    args = [sys.executable, "-m", "mbc_lookup", "batch", str(lists), "--jobs", "2"]
+    with open("/dev/full", "wb") as full:
+        process = subprocess.Popen(
+            args + (["--output", "/dev/full"] if into == "--output" else []),
+            cwd=tmp_path, stdout=full if into == "stdout" else subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=_env(), start_new_session=True,
+        )  # fmt: skip
+        try:
+            _, stderr = process.communicate(timeout=60)  # the earlier merge hung here
+        finally:
+            process.kill()
+    assert process.returncode == 2
+    assert stderr.decode().splitlines() == ["mbc: error: cannot write the output: No space left on device"]
+    assert _session_left(process.pid) == b"", "processes outlived the run"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_during_batch_jobs_2_leaves_whole_lines_and_no_process(
+    tmp_path: Path, signum: int
+) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 400_000)
+    out = tmp_path / "out.ndjson"
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", str(lists), "--jobs", "2", "--output", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)  # to the parent only, as `kill PID` or a service manager does
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signum and stdout == b""
+    assert stderr.decode().splitlines() == ["mbc: interrupted; the lines written so far are complete"]
+    written = parse_ndjson(out.read_bytes(), check_every=1000)
+    assert 0 < len(written) < 400_000
+    assert [d["line"] for d in written] == list(range(1, len(written) + 1))
+    assert _session_left(process.pid) == b"", "worker processes outlived the run"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_batch_jobs_2_csv_with_ids_is_byte_identical_to_jobs_1(tmp_path: Path, fmt: str) -> None:
+    rows = ["pid,note"] + [
+        f'p{i},"headache, {"yellow eyes" if i % 3 else "cough"}, item {i}"' for i in range(3000)
+    ]
+    notes = tmp_path / "notes.csv"
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runs = []
+    for jobs in ("1", "2"):
+        args = ["--input-format", "csv", "--id-column", "pid", "--text-column", "note", "--format", fmt]
+        done = subprocess.run(
+            [_mbc_script(), "batch", str(notes), *args, "--jobs", jobs],
+            cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+        )  # fmt: skip
+        runs.append(done)
+    assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr == b""
+    assert runs[0].stdout.count(b"\n") == 3001 and b"\np2999" in runs[0].stdout

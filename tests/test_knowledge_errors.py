@@ -54,6 +54,23 @@ def test_a_phrase_claimed_by_two_symptoms_is_reported(table_text: str) -> None:
     assert any("is also a phrase of 'brain.headache'" in p for p in _problems(broken))
 
 
+def test_site_descriptions_are_checked_like_every_other_field(table_text: str) -> None:
+    misspelt = table_text.replace(
+        "    description_source: bco-liver\n", "    description_sorce: bco-liver\n", 1
+    )
+    problems = _problems(misspelt)
+    assert any("unknown key 'description_sorce'" in p for p in problems)
+    assert any("'description' and 'description_source' go together" in p for p in problems)
+    wrong_type = table_text.replace("    description_source: bco-liver\n", "    description_source: [1]\n", 1)
+    assert any("site 'liver'.description_source must be non-empty text" in p for p in _problems(wrong_type))
+    unknown = table_text.replace(
+        "    description_source: bco-liver\n", "    description_source: nowhere\n", 1
+    )
+    line = unknown.splitlines().index("    description_source: nowhere") + 1
+    expected = f"t.yaml:{line}: the description of site 'liver' names unknown source 'nowhere'"
+    assert expected in _problems(unknown)
+
+
 def test_unknown_source_is_reported(table_text: str) -> None:
     broken = table_text.replace("advice_source: bco-brain", "advice_source: nowhere", 1)
     assert any("unknown source 'nowhere'" in p for p in _problems(broken))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mbc_lookup.api import lookup, lookup_items
+from mbc_lookup.api import lookup, lookup_text
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
+from mbc_lookup.reading import Reader
 from mbc_lookup.render_json import dumps, result_to_dict
 from mbc_lookup.text import split_items
 
@@ -19,28 +20,28 @@ def test_duplicate_items_are_reported_once(knowledge: Knowledge) -> None:
     assert result.sites[0].score == 1.0
 
 
-def test_exact_phrase_and_fuzzy_methods(matcher: Matcher) -> None:
-    assert matcher.match_item("headache").matches[0].method == "exact"
-    phrase = matcher.match_item("pounding head since this morning and dizzy spells")
+def test_exact_phrase_and_fuzzy_methods(reader: Reader) -> None:
+    assert reader.read_item("headache").matches[0].method == "exact"
+    phrase = reader.read_item("pounding head since this morning and dizzy spells")
     assert {m.symptom.id for m in phrase.matches} == {"brain.headache", "brain.dizziness"}
     assert {m.method for m in phrase.matches} == {"phrase"}
-    fuzzy = matcher.match_item("weezing")
+    fuzzy = reader.read_item("weezing")
     assert fuzzy.matches[0].symptom.id == "lungs.wheezing"
     assert fuzzy.matches[0].method == "fuzzy"
     assert 75 <= fuzzy.matches[0].score < 100
 
 
-def test_a_known_phrase_beats_a_fuzzy_lookalike(matcher: Matcher) -> None:
+def test_a_known_phrase_beats_a_fuzzy_lookalike(reader: Reader) -> None:
     # "earache" is one letter-edit family away from "headache" but means something else.
     for complaint in ("earache", "toothache", "heartache"):
-        item = matcher.match_item(complaint)
+        item = reader.read_item(complaint)
         assert item.matches == (), complaint
         assert item.unrelated is not None
 
 
-def test_short_words_are_never_fuzzy_matched(matcher: Matcher) -> None:
+def test_short_words_are_never_fuzzy_matched(reader: Reader) -> None:
     for word in ("a", "no", "ear", "pai", "x"):
-        assert matcher.match_item(word).matches == (), word
+        assert reader.read_item(word).matches == (), word
 
 
 def test_list_ranks_the_site_most_items_point_to_first(knowledge: Knowledge) -> None:
@@ -58,7 +59,7 @@ def test_ties_are_broken_by_table_order_deterministically(knowledge: Knowledge) 
 def test_same_input_gives_byte_identical_json(knowledge: Knowledge) -> None:
     text = "headache, dizzyness, yellow eyes, no cough, xyzzy"
     first = dumps(result_to_dict(lookup(text, knowledge), knowledge))
-    second = dumps(result_to_dict(lookup_items(split_items(text), Matcher(knowledge)), knowledge))
+    second = dumps(result_to_dict(lookup_text(text, Matcher(knowledge)), knowledge))
     assert first == second
 
 

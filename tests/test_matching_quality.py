@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mbc_lookup.api import lookup
-from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
+from mbc_lookup.reading import Reader
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,14 +74,14 @@ def test_clinical_words_spellings_plurals_and_word_order(knowledge: Knowledge, t
         ("hedache", "brain.headache"),
     ],
 )
-def test_typos_are_repaired(matcher: Matcher, text: str, symptom: str) -> None:
-    assert matcher.match_item(text).matches[0].symptom.id == symptom
+def test_typos_are_repaired(reader: Reader, text: str, symptom: str) -> None:
+    assert reader.read_item(text).matches[0].symptom.id == symptom
 
 
-def test_filler_is_ignored(matcher: Matcher) -> None:
+def test_filler_is_ignored(reader: Reader) -> None:
     for text in ("I have a bit of a headache", "really bad headache", "headache for two weeks",
                  "my headache since yesterday"):  # fmt: skip
-        match = matcher.match_item(text).matches[0]
+        match = reader.read_item(text).matches[0]
         assert match.symptom.id == "brain.headache" and match.method == "exact", text
 
 
@@ -96,9 +96,9 @@ def test_no_false_alarms_for_everyday_complaints(knowledge: Knowledge, text: str
     assert result.inputs[0].matches == ()
 
 
-def test_real_words_are_never_fuzzy_matched_into_other_words(matcher: Matcher) -> None:
+def test_real_words_are_never_fuzzy_matched_into_other_words(reader: Reader) -> None:
     # "acting" and "not" are real words: no similarity to "not eating" may make it a symptom.
-    assert matcher.match_item("not acting like myself").matches == ()
+    assert reader.read_item("not acting like myself").matches == ()
 
 
 def test_negation_cues_and_answers(knowledge: Knowledge) -> None:
@@ -139,8 +139,8 @@ def test_one_stray_item_does_not_outrank_three_consistent_ones(knowledge: Knowle
     assert top_site(knowledge, "headache, cough, wheezing, short of breath") == "lungs"
 
 
-def test_did_you_mean_gives_at_most_three_nearest_phrases(matcher: Matcher) -> None:
-    item = matcher.match_item("kaugh")
+def test_did_you_mean_gives_at_most_three_nearest_phrases(reader: Reader) -> None:
+    item = reader.read_item("kaugh")
     assert item.matches == ()
     assert 1 <= len(item.suggestions) <= 3
     assert "cough" in item.suggestions

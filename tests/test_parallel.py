@@ -6,18 +6,21 @@ closed pipe, a paused pipe) is in `test_installed.py`."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from typer.testing import Result
 
 from helpers import parse_ndjson
 from mbc_lookup.api import load_matcher
-from mbc_lookup.batch_parallel import ParallelBatchRun, WorkerSpec, batch_run
+from mbc_lookup.batch_input import records
+from mbc_lookup.batch_parallel import SMALL_INPUT_BYTES, ParallelBatchRun, WorkerFailed, WorkerSpec, start
 from mbc_lookup.batch_run import BatchRun
 from mbc_lookup.matching import Matcher
 from mbc_lookup.stream_input import StreamInput
@@ -54,15 +57,19 @@ def no_hold() -> Iterator[None]:
     yield
 
 
-def run_once(run: BatchRun, data: bytes, capsys: pytest.CaptureFixture[str]) -> tuple[bytes, str, str]:
+def run_once(
+    run: BatchRun, data: bytes, capsys: pytest.CaptureFixture[str], *shape: str | None
+) -> tuple[bytes, str, str]:
     assert isinstance(run.sink, io.BytesIO)
-    run.process(io.BytesIO(data), no_hold)
+    run.process(records(io.BytesIO(data), *shape), no_hold)  # type: ignore[arg-type]
     stderr = capsys.readouterr().err
     return run.sink.getvalue(), stderr, run.summary_text(run.knowledge)
 
 
-def parallel(matcher: Matcher, chunk_lines: int, start_method: str | None = None) -> ParallelBatchRun:
-    spec = WorkerSpec(None, None, False, matcher.knowledge.sha256)
+def parallel(
+    matcher: Matcher, chunk_lines: int, start_method: str | None = None, fmt: str = "ndjson"
+) -> ParallelBatchRun:
+    spec = WorkerSpec(None, None, False, matcher.knowledge.sha256, fmt)
     return ParallelBatchRun(
         matcher, io.BytesIO(), False, jobs=2, spec=spec, chunk_lines=chunk_lines, start_method=start_method
     )
@@ -92,25 +99,73 @@ def test_parallel_run_works_with_spawned_workers(
     assert run_once(parallel(cached_matcher, 50, start_method="spawn"), data, capsys) == one
 
 
+@pytest.mark.parametrize("fmt", ["ndjson", "csv", "tsv"])
+@pytest.mark.parametrize(
+    "shape",
+    [("lines", None, None), ("csv", "note", "pid"), ("tsv", "2", "1"), ("jsonl", "text", "id")],
+)
+def test_parallel_run_is_the_same_for_every_input_and_output_format(
+    cached_matcher: Matcher, capsys: pytest.CaptureFixture[str], fmt: str, shape: tuple[str, str, str]
+) -> None:
+    data = shaped(shape[0], generated_lines(700, seed=7))
+    one = run_once(BatchRun(cached_matcher, io.BytesIO(), False, fmt=fmt), data, capsys, *shape)
+    many = run_once(parallel(cached_matcher, 9, fmt=fmt), data, capsys, *shape)
+    assert many == one
+    if shape[2] is not None:
+        assert b"=p7" in one[0]  # the ids were carried (and a formula-like one kept as itself)
+
+
+def shaped(fmt: str, lines: bytes) -> bytes:
+    """`lines` as a CSV, TSV or JSON Lines batch, with an id per record; undecodable lines
+    stay as they are, and one CSV record spans two lines."""
+    if fmt == "lines":
+        return lines
+    out = bytearray(b"" if fmt == "jsonl" else (b"pid,note\n" if fmt == "csv" else b"pid\tnote\n"))
+    for number, raw in enumerate(lines.splitlines()):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            out += raw + b"\n"
+            continue
+        record_id = f"=p{number}" if number % 7 == 0 else f"p{number}"
+        if fmt == "jsonl":
+            out += json.dumps({"id": record_id, "text": text}).encode() + b"\n"
+        elif fmt == "csv":
+            extra = "\nwith a second line" if number % 50 == 1 else ""
+            out += f'{record_id},"{text}{extra}"\n'.encode()
+        else:
+            out += f"{record_id}\t{text}\n".encode()
+    return bytes(out)
+
+
 def test_a_worker_that_reads_another_table_stops_the_run(
     cached_matcher: Matcher, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spec = WorkerSpec(None, None, False, "0" * 64)
     run = ParallelBatchRun(cached_matcher, io.BytesIO(), False, jobs=2, spec=spec)
-    with pytest.raises(SystemExit) as stopped:
-        run.process(io.BytesIO(b"headache\n"), nullcontext)
-    assert stopped.value.code == 2
-    assert capsys.readouterr().err == "mbc: error: the knowledge table changed while the batch was running\n"
+    with pytest.raises(WorkerFailed, match=r"^the knowledge table changed while the batch was running$"):
+        run.process(records(io.BytesIO(b"headache\n")), nullcontext)
+    assert run.workers == []  # stopped on the way out
 
 
-def test_one_job_is_the_one_process_run(cached_matcher: Matcher) -> None:
-    def make(jobs: int) -> BatchRun:
-        return batch_run(
-            cached_matcher, io.BytesIO(), False, jobs=jobs, data=None, threshold=None, seed_only=False
-        )
+def test_one_job_is_the_one_process_run(cached_matcher: Matcher, tmp_path: Path) -> None:
+    def make(jobs: int | None, source: BinaryIO) -> BatchRun:
+        run, _ = start(
+            cached_matcher, source, io.BytesIO(), flush_each_line=False, fmt="ndjson", input_format="lines",
+            text_column=None, id_column=None, jobs=jobs, data=None, threshold=None, seed_only=False,
+        )  # fmt: skip
+        return run
 
-    assert type(make(1)) is BatchRun
-    assert type(make(3)) is ParallelBatchRun
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"headache\n" * 10)
+    large = tmp_path / "large.txt"
+    large.write_bytes(b"headache\n" * (SMALL_INPUT_BYTES // 9 + 1))
+    with small.open("rb") as few, large.open("rb") as many:
+        assert type(make(1, many)) is BatchRun
+        assert type(make(3, many)) is ParallelBatchRun
+        assert type(make(3, few)) is ParallelBatchRun  # asked for: obeyed
+        assert type(make(None, few)) is BatchRun  # by default, a small file is one process's
+        assert type(make(None, many)) is (ParallelBatchRun if os.cpu_count() != 1 else BatchRun)
 
 
 def test_parallel_run_holds_interrupts_only_while_writing(cached_matcher: Matcher) -> None:
@@ -122,7 +177,7 @@ def test_parallel_run_holds_interrupts_only_while_writing(cached_matcher: Matche
         yield
 
     run = parallel(cached_matcher, 10)
-    run.process(io.BytesIO(b"headache\n" * 95), hold)
+    run.process(records(io.BytesIO(b"headache\n" * 95)), hold)
     assert isinstance(run.sink, io.BytesIO)
     assert run.sink.getvalue().count(b"\n") == 95 and len(held) >= 10  # one hold per chunk written
 

@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from helpers import parse_document, parse_ndjson
-from mbc_lookup.api import lookup_items
+from mbc_lookup.api import lookup_text
 from mbc_lookup.cli import app
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
 from mbc_lookup.render_json import dumps, result_to_dict
-from mbc_lookup.text import split_items
+from mbc_lookup.text import split_parts
 
 WORDS = st.sampled_from(
     ["headache", "no", "cough", "yellow", "eyes", "pain", "my", "[/]", ":", "\x1b[2J", "ü", "😀"]
@@ -25,13 +25,13 @@ TEXT = st.one_of(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=TEXT)
 def test_any_text_gives_valid_deterministic_json(knowledge: Knowledge, matcher: Matcher, text: str) -> None:
-    items = split_items(text)
-    first = dumps(result_to_dict(lookup_items(items, matcher), knowledge))
-    second = dumps(result_to_dict(lookup_items(items, Matcher(knowledge)), knowledge))
+    parts = split_parts(text)
+    first = dumps(result_to_dict(lookup_text(text, matcher), knowledge))
+    second = dumps(result_to_dict(lookup_text(text, Matcher(knowledge)), knowledge))
     assert first == second
     document = parse_document(first + "\n")
     assert document["disclaimer"]
-    assert len(document["inputs"]) <= len(items)
+    assert len(document["inputs"]) <= len(parts)
     for item in document["inputs"]:
         assert item["matches"] or item["negated"] is False
     for site in document["sites"]:

@@ -12,11 +12,14 @@ completion stay fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "1.0.0"
 
+# Nothing is imported here at run time (not even `typing`): until `__main__` has its Ctrl-C
+# handler in place, every import is time a Ctrl-C would end in a traceback.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .api import load_matcher, lookup
     from .knowledge import load_knowledge
     from .table_file import KnowledgeError

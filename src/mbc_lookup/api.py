@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .matching import DEFAULT_CUTOFF, Matcher
-from .model import InputResult, Knowledge, LookupResult, Site, Source, Symptom, UrgentFinding
+from .model import Knowledge, LookupResult, Site
 from .ranking import rank_sites
-from .text import clean_text, iter_unique, split_items, stem, words
+from .reading import Reader
+from .text import clean_text, stem, words
+from .triage import assess, urgent_findings
 
 SITE_NAME_CUTOFF = 75.0  # similarity needed to take a mistyped site name ("lymf nodes")
 
@@ -22,97 +24,79 @@ class UnknownSiteError(LookupError):
         self.known = known
 
 
-def lookup_items(items: Iterable[str], matcher: Matcher) -> LookupResult:
-    """Match already-split items (duplicates are reported once) and rank the sites."""
-    inputs = tuple(matcher.match_item(item, cleaned) for item, cleaned in iter_unique(list(items)))
-    knowledge = matcher.knowledge
+def lookup_text(text: str, reader: Reader | Matcher) -> LookupResult:
+    """Read a whole text (a comma list, a sentence or a paragraph) and rank the sites. Build
+    one `Reader` for many lookups: it keeps the parts it has read."""
+    if isinstance(reader, Matcher):
+        reader = Reader(reader)
+    inputs, modifiers = reader.read(text)
+    knowledge = reader.knowledge
+    triage = assess(inputs, modifiers, knowledge)
     return LookupResult(
         inputs=inputs,
         sites=rank_sites(inputs, knowledge),
-        urgent=_urgent_findings(inputs, knowledge),
-        fuzzy_cutoff=matcher.cutoff,
+        urgent=urgent_findings(triage),
+        fuzzy_cutoff=reader.cutoff,
+        text=text,
+        modifiers=modifiers,
+        triage=triage,
+        knowledge=knowledge,
     )
 
 
+def lookup_items(items: Iterable[str], reader: Reader | Matcher) -> LookupResult:
+    """Look up a list of symptoms, one per item (each read as a line of its own)."""
+    return lookup_text("\n".join(item.replace("\n", " ") for item in items), reader)
+
+
+def checked_threshold(threshold: float | None) -> float:
+    """The fuzzy cutoff to use: `threshold` when it is a number from 0 to 100 (NaN is not)."""
+    if threshold is None:
+        return DEFAULT_CUTOFF
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 100:
+        raise ValueError(f"threshold must be a number from 0 to 100, not {threshold!r}")
+    return float(threshold)
+
+
 def load_matcher(
-    path: str | Path | None = None, threshold: float | None = None, *, seed_only: bool = False
+    path: str | Path | None = None,
+    threshold: float | None = None,
+    *,
+    seed_only: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> Matcher:
-    """A matcher for the table at `path` (the shipped one when None), answered from the
-    compiled-table cache when possible; `seed_only` keeps the article's own rows only.
-    Raises `KnowledgeError` for a bad table."""
+    """A matcher for the table at `path` (the shipped one when None); `seed_only` keeps the
+    article's own rows only. With `cache_dir`, the checked and indexed table is kept there and
+    reused (the CLI passes the user cache folder); without it nothing is written anywhere.
+    Raises `KnowledgeError` for a bad table, `ValueError` for a threshold outside 0-100."""
     from .table_cache import load_index
 
-    index = load_index(path, seed_only)
-    cutoff = DEFAULT_CUTOFF if threshold is None else threshold
+    cutoff = checked_threshold(threshold)
+    index = load_index(path, seed_only, Path(cache_dir) if cache_dir is not None else None)
     return Matcher(index.knowledge, cutoff=cutoff, index=index)
 
 
 def lookup(
-    text: str,
+    text: str | Iterable[str],
     knowledge: Knowledge | None = None,
     *,
     threshold: float | None = None,
+    cache_dir: str | Path | None = None,
 ) -> LookupResult:
-    """Look up symptoms typed as one string ("headache, dizziness").
+    """Look up symptoms typed as one string ("headache, dizziness") or given as a list of
+    items (["headache", "dizziness"]).
 
-    `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff.
-    For many lookups build one `Matcher` (or `load_matcher()`) and call `lookup_items`.
+    `knowledge` defaults to the shipped table; `threshold` (0-100) is the fuzzy cutoff;
+    `cache_dir` keeps the compiled table there (see `load_matcher`). For many lookups build
+    one `Reader(load_matcher())` and call `lookup_text`.
     """
     if knowledge is None:
-        matcher = load_matcher(threshold=threshold)
+        matcher = load_matcher(threshold=threshold, cache_dir=cache_dir)
     else:
-        matcher = Matcher(knowledge, cutoff=DEFAULT_CUTOFF if threshold is None else threshold)
-    return lookup_items(split_items(text), matcher)
-
-
-def _urgent_findings(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[UrgentFinding, ...]:
-    """Urgent patterns first (several items together), then each urgent symptom. Negated
-    items count for neither."""
-    counted = [item for item in inputs if not item.negated]
-    findings: list[UrgentFinding] = []
-    for pattern in knowledge.urgent_patterns:
-        texts: set[str] = set()
-        symptoms: list[Symptom] = []
-        for group in pattern.all_of:
-            found = [
-                (item.text, m.symptom) for item in counted for m in item.matches if m.symptom.id in group
-            ]
-            if not found:
-                break
-            texts.update(text for text, _ in found)
-            symptoms.extend(symptom for _, symptom in found if symptom not in symptoms)
-        else:
-            findings.append(
-                UrgentFinding(
-                    kind="pattern",
-                    id=pattern.id,
-                    name=pattern.name,
-                    inputs=tuple(item.text for item in counted if item.text in texts),
-                    symptoms=tuple(symptoms),
-                    advice=pattern.advice,
-                    source=_source_or_none(knowledge, pattern.source),
-                )
-            )
-    for item in counted:
-        for match in item.matches:
-            symptom = match.symptom
-            if symptom.urgent and symptom.advice:
-                findings.append(
-                    UrgentFinding(
-                        kind="symptom",
-                        id=symptom.id,
-                        name=symptom.name,
-                        inputs=(item.text,),
-                        symptoms=(symptom,),
-                        advice=symptom.advice,
-                        source=_source_or_none(knowledge, symptom.advice_source),
-                    )
-                )
-    return tuple(findings)
-
-
-def _source_or_none(knowledge: Knowledge, source_id: str | None) -> Source | None:
-    return knowledge.source(source_id) if source_id else None
+        matcher = Matcher(knowledge, cutoff=checked_threshold(threshold))
+    if isinstance(text, str):
+        return lookup_text(text, matcher)
+    return lookup_items(list(text), matcher)
 
 
 def _site_key(name: str) -> str:

@@ -15,18 +15,20 @@ MAX_LINE_BYTES = 1_000_000  # a symptom list is a few hundred bytes; longer line
 _CHUNK = 65_536
 
 
-def read_batch(stream: BinaryIO) -> Iterator[BatchLine]:
-    """Non-blank lines of `stream` in order; unreadable ones carry a `problem` instead of text."""
+def read_batch(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[BatchLine]:
+    """Non-blank lines of `stream` in order; unreadable ones carry a `problem` instead of text.
+    A read error is raised as the `OSError` it is."""
     number = 0
     while True:
-        raw = stream.readline(MAX_LINE_BYTES + 1)
+        raw = stream.readline(max_line_bytes + 1)
         if not raw:
             return
         number += 1
         size = len(raw)
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            del raw  # the rest is skipped in chunks: never hold more than one line
             size += _skip_rest_of_line(stream)
-            yield BatchLine(number, None, f"longer than {MAX_LINE_BYTES:,} bytes", size)
+            yield BatchLine(number, None, f"longer than {max_line_bytes:,} bytes", size)
             continue
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]  # a UTF-8 byte-order mark is not part of the text

@@ -1,37 +1,71 @@
-"""One `mbc batch` run: read lines, look each up, write one JSON line per input line.
+"""One `mbc batch` run: read lines, look each up, write one result per input line.
+
+`results` is a generator of results, one per record read; `process` writes them as NDJSON
+(each the `mbc symptoms --json` document plus "line", and "id" when the input has ids) or as
+CSV/TSV rows (id, line, top site, all sites, triage level or urgent flag, matched symptoms).
 
 Real batches repeat themselves: the same lists, and above all the same phrases in new
 combinations. So each distinct line's result, and each distinct item's JSON, is kept in a
-small bounded cache (emptied when full): memory stays flat whatever the input size, and a new
-line made of known items costs a ranking and a little JSON. Output is written in whole lines
-only, inside `hold()`, so an interruption can never leave half a line behind.
+small cache, bounded by bytes and emptied when full; a long line (which is rarely repeated,
+and whose JSON holds its text once more) is never cached. Memory stays flat whatever the
+input size, and a new line made of known items costs a ranking and a little JSON. Output is
+written in whole lines only, inside `hold()`, so an interruption can never leave half a line
+behind; pending lines are written once they reach a line count or a size.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
-from .api import lookup_items
-from .batch import read_batch
+from .api import lookup_text
+from .batch_input import Record
 from .matching import Matcher
-from .model import InputResult, Knowledge
-from .render_json import dumps, header, input_to_dict, sites_to_list, urgent_to_list
-from .text import split_items, visible
+from .model import BatchLine, InputResult, Knowledge
+from .process import say, write_output
+from .reading import Reader
+from .render_json import (
+    dumps,
+    header,
+    input_to_dict,
+    modifier_list,
+    sites_to_list,
+    triage_to_dict,
+    urgent_to_list,
+)
+from .text import visible
 
-CACHE_LIMIT = 4_096  # distinct lines kept rendered; emptied when full, so memory stays flat
-ITEM_CACHE_LIMIT = 4_096  # distinct items kept rendered
+CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
+CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
+CHUNK_BYTES = 1_000_000  # ... or as soon as they add up to this much
+OUTPUT_FORMATS = ("ndjson", "csv", "tsv")
+
+
+class Row(NamedTuple):
+    """One input line's result: its own JSON (see `BatchRun.render`) and what it found."""
+
+    line: int
+    id: str | None
+    size: int  # bytes the line took in the input
+    body: bytes
+    sites: tuple[str, ...]
+    urgent: bool
 
 
 class BatchRun:
-    def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool) -> None:
+    def __init__(self, matcher: Matcher, sink: BinaryIO, flush_each_line: bool, fmt: str = "ndjson") -> None:
         self.matcher = matcher
+        self.fmt = fmt
+        self.reader = Reader(matcher)
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
+        self.cache_bytes = CACHE_BYTES  # `--jobs` gives each worker its share, so the sum is the same
         self.pending: list[bytes] = []
         # Every line's JSON is the same header, then "line", then the same disclaimer and cutoff,
         # then the part that depends on the input: only that part is encoded per line.
@@ -39,7 +73,9 @@ class BatchRun:
         constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
         self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
-        self.item_cache: dict[str, str] = {}
+        self.item_cache: dict[tuple[str, int], str] = {}  # (part, where it starts) -> JSON
+        self.cached_bytes = 0  # in both caches, roughly: text lengths plus JSON lengths
+        self.pending_bytes = 0
         self.looked_up = 0
         self.skipped = 0
         self.matched_lines = 0
@@ -51,65 +87,122 @@ class BatchRun:
         is urgent."""
         cached = self.cache.get(text)
         if cached is None:
-            result = lookup_items(split_items(text), self.matcher)
+            result = lookup_text(text, self.reader)
             inputs = ",".join(self.render_item(item) for item in result.inputs)
             sites = dumps(sites_to_list(result)) if result.sites else "[]"
             urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
-            body = f'"inputs":[{inputs}],"sites":{sites},"urgent":{urgent}}}'.encode()
+            modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
+            said, triage = dumps(text), dumps(triage_to_dict(result))
+            body = (
+                f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},'
+                f'"urgent":{urgent},"triage":{triage}}}'
+            ).encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
-            if len(self.cache) >= CACHE_LIMIT:
-                self.cache.clear()
-            self.cache[text] = cached
+            if len(text) <= CACHEABLE_CHARS:
+                self._make_room(len(text) + len(body))
+                self.cache[text] = cached
         return cached
 
     def render_item(self, item: InputResult) -> str:
-        cached = self.item_cache.get(item.text)
+        key = (item.text, item.start)
+        cached = self.item_cache.get(key)
         if cached is None:
             cached = dumps(input_to_dict(item, self.matcher.cutoff))
-            if len(self.item_cache) >= ITEM_CACHE_LIMIT:
-                self.item_cache.clear()
-            self.item_cache[item.text] = cached
+            if len(item.text) <= CACHEABLE_CHARS:
+                self._make_room(len(item.text) + len(cached))
+                self.item_cache[key] = cached
         return cached
+
+    def _make_room(self, size: int) -> None:
+        if self.cached_bytes + size > self.cache_bytes:
+            self.cache.clear()
+            self.item_cache.clear()
+            self.cached_bytes = 0
+        self.cached_bytes += size
+
+    def results(self, records: Iterable[Record]) -> Iterator[Row | BatchLine]:
+        """A result per record read: a `Row`, or the `BatchLine` of a line that was skipped."""
+        for record in records:
+            line = record.line
+            if line.text is None:
+                yield line
+                continue
+            body, sites, urgent = self.render(line.text)
+            yield Row(line.line, record.id, line.size, body, sites, urgent)
+
+    def encode(self, row: Row) -> bytes:
+        """One output line for `row`, in this run's format."""
+        if self.fmt == "ndjson":
+            said = b"" if row.id is None else b',"id":' + dumps(row.id).encode("utf-8")
+            return b'%s,"line":%d%s,%s,%s\n' % (self.prefix, row.line, said, self.constant, row.body)
+        document = json.loads(b"{" + row.body)
+        symptoms = symptom_ids(document)
+        level = document["triage"]["level"]
+        cells = [
+            _cell(row.id or ""),
+            str(row.line),
+            row.sites[0] if row.sites else "",
+            ";".join(row.sites),
+            level,
+        ]
+        return self._csv_line([*cells, ";".join(symptoms)])
+
+    def header(self) -> bytes:
+        """The first output line of a CSV or TSV (empty for NDJSON)."""
+        if self.fmt == "ndjson":
+            return b""
+        return self._csv_line(["id", "line", "top_site", "sites", "triage", "symptom_ids"])
+
+    def _csv_line(self, cells: list[str]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n").writerow(cells)
+        return out.getvalue().encode("utf-8")
 
     def process(
         self,
-        source: BinaryIO,
+        records: Iterable[Record],
         hold: Callable[[], AbstractContextManager[None]],
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Run over every line of `source`; `on_progress` is told the bytes read so far."""
+        """Write a result for every record; `on_progress` is told the bytes read so far."""
         done = 0
-        for line in read_batch(source):
-            done += line.size
-            if line.text is None:
-                self.skipped += 1
-                with hold():
-                    self.flush()
-                    sys.stderr.write(f"mbc: warning: line {line.line}: {line.problem}; skipped\n")
+        self.pending.append(self.header())
+        for result in self.results(records):
+            done += result.size
+            if isinstance(result, BatchLine):
+                self.skip(result, hold)
                 continue
-            body, sites, urgent = self.render(line.text)
             self.looked_up += 1
-            if sites:
+            if result.sites:
                 self.matched_lines += 1
-                for site_id in sites:
+                for site_id in result.sites:
                     self.site_lines[site_id] = self.site_lines.get(site_id, 0) + 1
-            self.urgent_lines += urgent
-            self.pending.append(b'%s,"line":%d,%s,%s\n' % (self.prefix, line.line, self.constant, body))
-            if len(self.pending) >= self.chunk:
+            self.urgent_lines += result.urgent
+            encoded = self.encode(result)
+            self.pending.append(encoded)
+            self.pending_bytes += len(encoded)
+            if len(self.pending) >= self.chunk or self.pending_bytes >= CHUNK_BYTES:
                 with hold():
                     self.flush()
-            if on_progress is not None and line.line % 1000 == 0:
+            if on_progress is not None and result.line % 1000 == 0:
                 on_progress(done)
         with hold():
             self.flush()
         if on_progress is not None:
             on_progress(done)
 
+    def skip(self, line: BatchLine, hold: Callable[[], AbstractContextManager[None]]) -> None:
+        """Count a line that cannot be read and say so, after the lines before it."""
+        self.skipped += 1
+        with hold():
+            self.flush()
+            say(f"mbc: warning: line {line.line}: {visible(line.problem or '')}; skipped")
+
     def flush(self) -> None:
-        if self.pending:
-            self.sink.write(b"".join(self.pending))
-            self.pending.clear()
-        self.sink.flush()
+        """Write the pending lines; a failure is raised as `OutputError`."""
+        write_output(self.sink, b"".join(self.pending))
+        self.pending.clear()
+        self.pending_bytes = 0
 
     def summary_text(self, knowledge: Knowledge) -> str:
         names = {site.id: visible(site.name) for site in knowledge.sites}
@@ -123,3 +216,25 @@ class BatchRun:
         lines.append(f"  {'no site':<{width}}  {self.looked_up - self.matched_lines}")
         lines.append(f"lines with an urgent finding: {self.urgent_lines}")
         return "\n".join(lines) + "\n"
+
+
+def symptom_ids(document: dict[str, Any]) -> list[str]:
+    """The symptoms a line's document matched in its own present (not negated, not past, not
+    someone else's), in order: the CSV/TSV column, and `rows`' `symptom_ids`."""
+    return list(
+        dict.fromkeys(
+            match["symptom_id"]
+            for item in document["inputs"]
+            for match in item["matches"]
+            if match.get("context", "present") == "present"
+        )
+    )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """An id from the input, safe to open in a spreadsheet: one that would start a formula
+    ("=HYPERLINK(...)") is written with a leading apostrophe, as OWASP advises for CSV."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

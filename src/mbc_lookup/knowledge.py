@@ -16,18 +16,27 @@ import yaml
 
 from .model import (
     Codes,
+    ContextRule,
     DiagnosticTest,
     Knowledge,
     Language,
+    LocationRule,
+    ModifierRule,
+    Reading,
+    SenseRule,
     Site,
     SiteLink,
     Source,
     Symptom,
     Treatment,
+    TriageAction,
+    TriageCondition,
+    TriageRule,
+    TriageTable,
     UrgentPattern,
 )
 from .table_file import KnowledgeError, Problem, TableFile, default_path, read_table_file
-from .text import Normalizer
+from .text import UNSAFE_FOR_TERMINAL, Normalizer, visible
 
 __all__ = [
     "KnowledgeError",
@@ -59,9 +68,15 @@ class _Seq(list[Any]):
     item_lines: list[int]
 
 
-class _AliasFound(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
+class _Refused(Exception):
+    """A node the loader will not build: an alias, nesting too deep, a value Python refuses."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        self.line = node.start_mark.line + 1
+        self.message = message
+
+
+MAX_DEPTH = 50  # the shipped table nests 6 deep; far deeper would exhaust Python's stack
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -70,12 +85,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicate_keys: list[tuple[int, str]] = []
+        self.depth = 0
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A node seen twice is an alias: refuse it, which also defuses "billion laughs" files.
         if node in self.constructed_objects:
-            raise _AliasFound(node.start_mark.line + 1)
-        return super().construct_object(node, deep)
+            raise _Refused(node, "anchors and aliases are not allowed")
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(node, f"nested more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return super().construct_object(node, deep)
+        except ValueError as error:  # 5,000 digits (int() refuses), a 13th month, ...
+            reason = "a number with too many digits" if "digits" in str(error) else str(error)
+            raise _Refused(node, f"not valid YAML: {reason}") from None
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
         result = _Map()
@@ -115,8 +140,8 @@ def _parse(path: str, text: str) -> tuple[Any, list[Problem]]:
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
-    except _AliasFound as alias:
-        return None, [Problem(path, alias.line, "anchors and aliases are not allowed")]
+    except _Refused as refused:
+        return None, [Problem(path, refused.line, refused.message)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -128,6 +153,29 @@ def _parse(path: str, text: str) -> tuple[Any, list[Problem]]:
         loader.dispose()
     problems = [Problem(path, line, message) for line, message in loader.duplicate_keys]
     return data, problems
+
+
+def _control_characters(path: str, data: Any) -> list[Problem]:
+    """Every key or text holding a control or direction-changing character (ESC, BEL, U+202E,
+    ...): a table is plain text, and its words are printed on terminals."""
+    unsafe = re.compile(UNSAFE_FOR_TERMINAL)
+    problems: list[Problem] = []
+
+    def walk(value: Any, line: int) -> None:
+        if isinstance(value, str):
+            if unsafe.search(value):
+                shown = visible(value if len(value) <= 60 else value[:60] + "...")
+                problems.append(Problem(path, line, f"{shown!r} holds a control character; write plain text"))
+        elif isinstance(value, _Map):
+            for key, item in value.items():
+                walk(key, value.key_lines.get(key, value.line))
+                walk(item, value.key_lines.get(key, value.line))
+        elif isinstance(value, _Seq):
+            for item, item_line in zip(value, value.item_lines, strict=True):
+                walk(item, item_line)
+
+    walk(data, 1)
+    return problems
 
 
 # --- checking the structure ----------------------------------------------------------------
@@ -214,10 +262,10 @@ class _Checker:
 
 def _read_language(check: _Checker, top: _Map) -> Language:
     where = "language"
-    keys = {"ignore_words", "negation_cues", "negation_answers", "conjunctions", "synonyms"}
+    keys = {"ignore_words", "negation_answers", "conjunctions", "synonyms"}
     lang = check.mapping(top.get(where), where, check.line_of(top, where), keys, keys)
     if lang is None:
-        return Language((), (), (), (), ())
+        return Language((), (), (), ())
     groups: list[tuple[str, tuple[str, ...]]] = []
     synonyms = lang.get("synonyms")
     if not isinstance(synonyms, _Map):
@@ -230,7 +278,6 @@ def _read_language(check: _Checker, top: _Map) -> Language:
             groups.append((canonical, check.texts(synonyms, canonical, "language.synonyms")))
     return Language(
         ignore_words=check.texts(lang, "ignore_words", where),
-        negation_cues=check.texts(lang, "negation_cues", where),
         negation_answers=check.texts(lang, "negation_answers", where),
         conjunctions=check.texts(lang, "conjunctions", where),
         synonyms=tuple(groups),
@@ -334,8 +381,8 @@ def _read_symptom(check: _Checker, value: Any, site_id: str, line: int) -> Sympt
 
 
 def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
-    keys = {"id", "name", "tests", "symptoms"}
-    item = check.mapping(value, "site", line, keys, keys)
+    required = {"id", "name", "tests", "symptoms"}
+    item = check.mapping(value, "site", line, required | {"description", "description_source"}, required)
     if item is None:
         return None
     site_id = check.text(item, "id", "site")
@@ -346,6 +393,11 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
         check.add(check.line_of(item, "id"), f"site id {site_id!r} must be lower-case letters")
     where = f"site {site_id!r}"
     name = check.text(item, "name", where)
+    about = check.text(item, "description", where)
+    about_source = check.text(item, "description_source", where)
+    if ("description" in item) != ("description_source" in item):
+        check.add(item.line, f"{where}: 'description' and 'description_source' go together")
+    check.lines[("description", site_id)] = check.line_of(item, "description_source")
     tests: list[DiagnosticTest] = []
     for index, test_value, test_line in check.items(item, "tests", where):
         test_keys = {"name", "description", "source"}
@@ -366,7 +418,14 @@ def _read_site(check: _Checker, value: Any, line: int) -> Site | None:
     ]
     if name is None:
         return None
-    return Site(id=site_id, name=name, tests=tuple(tests), symptoms=tuple(symptoms))
+    return Site(
+        id=site_id,
+        name=name,
+        tests=tuple(tests),
+        symptoms=tuple(symptoms),
+        description=about,
+        description_source=about_source,
+    )
 
 
 def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentPattern | None:
@@ -397,6 +456,242 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
     if pattern_id is None or name is None or advice is None or source is None:
         return None
     return UrgentPattern(id=pattern_id, name=name, all_of=tuple(groups), advice=advice, source=source)
+
+
+CONTEXT_CATEGORIES = ("negated", "historical", "hypothetical", "uncertain", "pseudo", "terminate")
+DIRECTIONS = ("forward", "backward", "bidirectional", "none")
+MODIFIER_CATEGORIES = (
+    "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
+    "timing", "activity", "amount", "quality", "function", "general",
+)  # fmt: skip
+
+
+def _choice(check: _Checker, item: _Map, key: str, where: str, choices: tuple[str, ...]) -> str | None:
+    value = check.text(item, key, where)
+    if value is not None and value not in choices:
+        check.add(check.line_of(item, key), f"{where}.{key} must be one of {', '.join(choices)}")
+        return None
+    return value
+
+
+def _count(check: _Checker, item: _Map, key: str, where: str, default: int) -> int:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 50:
+        check.add(check.line_of(item, key), f"{where}.{key} must be a whole number from 1 to 50")
+        return default
+    return value
+
+
+def _sourced_rule(check: _Checker, item: _Map, where: str) -> str | None:
+    source = check.text(item, "source", where)
+    if source is not None:
+        check.lines[("rule", where)] = check.line_of(item, "source")
+    return source
+
+
+def _read_reading(check: _Checker, top: _Map) -> Reading:
+    """The rule tables of the reading pass: context, modifiers, senses, locations."""
+    context: list[ContextRule] = []
+    for index, value, line in check.items(top, "context", "table"):
+        where = f"context[{index}]"
+        keys = {"literal", "category", "direction", "max_words", "source"}
+        item = check.mapping(value, where, line, keys, {"literal", "category", "source"})
+        if item is None:
+            continue
+        literal = check.text(item, "literal", where)
+        category = _choice(check, item, "category", where, CONTEXT_CATEGORIES)
+        direction = _choice(check, item, "direction", where, DIRECTIONS) if "direction" in item else "none"
+        max_words = _count(check, item, "max_words", where, 6)
+        source = _sourced_rule(check, item, where)
+        if literal and category and direction and source:
+            context.append(ContextRule(literal.casefold(), category, direction, max_words, source))
+    modifiers: list[ModifierRule] = []
+    for index, value, line in check.items(top, "modifiers", "table"):
+        where = f"modifiers[{index}]"
+        keys = {"category", "value", "literals", "pattern", "source"}
+        item = check.mapping(value, where, line, keys, {"category", "value", "source"})
+        if item is None:
+            continue
+        category = _choice(check, item, "category", where, MODIFIER_CATEGORIES)
+        modifier_value = check.text(item, "value", where)
+        literals = check.texts(item, "literals", where) if "literals" in item else ()
+        pattern = check.text(item, "pattern", where) if "pattern" in item else None
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                check.add(check.line_of(item, "pattern"), f"{where}.pattern is not a valid pattern: {error}")
+                pattern = None
+        if not literals and pattern is None and ("literals" in item) == ("pattern" in item):
+            check.add(item.line, f"{where}: give literals or a pattern")
+        source = _sourced_rule(check, item, where)
+        if category and modifier_value and source and (literals or pattern):
+            modifiers.append(ModifierRule(category, modifier_value, literals, pattern, source))
+    senses: list[SenseRule] = []
+    for index, value, line in check.items(top, "senses", "table"):
+        where = f"senses[{index}]"
+        keys = {"word", "not_near", "needs_near", "window", "otherwise_unrelated", "source"}
+        item = check.mapping(value, where, line, keys, {"word", "source"})
+        if item is None:
+            continue
+        word = check.text(item, "word", where)
+        not_near = check.texts(item, "not_near", where) if "not_near" in item else ()
+        needs_near = check.texts(item, "needs_near", where) if "needs_near" in item else ()
+        if not not_near and not needs_near:
+            check.add(item.line, f"{where}: give not_near, needs_near or both")
+        window = _count(check, item, "window", where, 2)
+        unrelated = check.flag(item, "otherwise_unrelated", where)
+        source = _sourced_rule(check, item, where)
+        if word and source:
+            senses.append(SenseRule(word.casefold(), not_near, needs_near, window, source, unrelated))
+    locations: list[LocationRule] = []
+    for index, value, line in check.items(top, "locations", "table"):
+        where = f"locations[{index}]"
+        keys = {"symptoms", "locations", "site", "source"}
+        item = check.mapping(value, where, line, keys, keys)
+        if item is None:
+            continue
+        symptoms = check.texts(item, "symptoms", where)
+        places = check.texts(item, "locations", where)
+        site = check.text(item, "site", where)
+        source = _sourced_rule(check, item, where)
+        check.lines[("location", where)] = item.line
+        if symptoms and places and site and source:
+            locations.append(LocationRule(symptoms, places, site, source))
+    return Reading(tuple(context), tuple(modifiers), tuple(senses), tuple(locations))
+
+
+TRIAGE_LEVELS = ("none", "routine", "urgent", "emergency")
+TRIAGE_RULE_ID = re.compile(r"(triage|pattern)\.[a-z][a-z0-9_]*")
+
+
+def _temperature(check: _Checker, item: _Map, key: str, where: str) -> float | None:
+    if key not in item:
+        return None
+    value = item[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 34.0 <= value <= 43.0:
+        check.add(check.line_of(item, key), f"{where}.{key} must be a temperature in Celsius (34-43)")
+        return None
+    return float(value)
+
+
+def _temperature_range(check: _Checker, item: _Map, key: str, where: str) -> tuple[float, float] | None:
+    if key not in item:
+        return None
+    value = item[key]
+    numbers = (
+        [v for v in value if not isinstance(v, bool) and isinstance(v, int | float)]
+        if isinstance(value, list)
+        else []
+    )
+    if len(numbers) != 2 or len(value) != 2 or not 34.0 <= numbers[0] < numbers[1] <= 43.0:
+        check.add(check.line_of(item, key), f"{where}.{key} must be [low, high] in Celsius (34-43)")
+        return None
+    return float(numbers[0]), float(numbers[1])
+
+
+def _read_condition(check: _Checker, value: Any, where: str, line: int) -> TriageCondition | None:
+    keys = {
+        "symptoms",
+        "with_any",
+        "with_all",
+        "without",
+        "temperature_at_least",
+        "temperature_below",
+        "text_has",
+    }
+    item = check.mapping(value, where, line, keys, set())
+    if item is None:
+        return None
+    lists = {
+        key: check.texts(item, key, where) if key in item else ()
+        for key in keys - {"temperature_at_least", "temperature_below"}
+    }
+    temperature = _temperature(check, item, "temperature_at_least", where)
+    low = _temperature(check, item, "temperature_below", where)
+    if not lists["symptoms"] and temperature is None and low is None and not lists["text_has"]:
+        check.add(item.line, f"{where}: give symptoms, a temperature or text_has")
+    for key in ("with_any", "with_all", "without", "text_has"):
+        check.lines[("modifiers", where, key)] = check.line_of(item, key)
+    check.lines[("symptoms", where)] = check.line_of(item, "symptoms")
+    return TriageCondition(
+        symptoms=lists["symptoms"],
+        with_any=lists["with_any"],
+        with_all=lists["with_all"],
+        without=lists["without"],
+        temperature_at_least=temperature,
+        text_has=lists["text_has"],
+        temperature_below=low,
+    )
+
+
+def _read_triage(check: _Checker, top: _Map) -> TriageTable:
+    """The triage section: what to do at each level, and the rules that set the level."""
+    if "triage" not in top:
+        return TriageTable()
+    section = check.mapping(
+        top["triage"], "triage", check.line_of(top, "triage"), {"actions", "rules"}, {"actions", "rules"}
+    )
+    if section is None:
+        return TriageTable()
+    actions: list[TriageAction] = []
+    for index, value, line in check.items(section, "actions", "triage"):
+        where = f"triage.actions[{index}]"
+        item = check.mapping(value, where, line, {"level", "action", "source"}, {"level", "action", "source"})
+        if item is None:
+            continue
+        level = _choice(check, item, "level", where, TRIAGE_LEVELS)
+        action = check.text(item, "action", where)
+        source = _sourced_rule(check, item, where)
+        if level and action and source:
+            actions.append(TriageAction(level, action, source))  # type: ignore[arg-type]
+    missing = sorted(set(TRIAGE_LEVELS) - {action.level for action in actions})
+    if missing and "actions" in section:
+        check.add(check.line_of(section, "actions"), f"triage.actions: no action for {', '.join(missing)}")
+    rules: list[TriageRule] = []
+    for index, value, line in check.items(section, "rules", "triage"):
+        where = f"triage.rules[{index}]"
+        keys = {"id", "name", "level", "all_of", "advice", "source", "normal_temperatures"}
+        item = check.mapping(value, where, line, keys, keys - {"normal_temperatures"})
+        if item is None:
+            continue
+        rule_id = check.text(item, "id", where)
+        if rule_id is not None:
+            check.unique("triage rule id", rule_id, check.line_of(item, "id"))
+            if not TRIAGE_RULE_ID.fullmatch(rule_id):
+                check.add(check.line_of(item, "id"), f"{where}: the id must look like 'triage.name'")
+        name = check.text(item, "name", where)
+        level = _choice(check, item, "level", where, TRIAGE_LEVELS[1:])
+        advice = check.text(item, "advice", where)
+        source = _sourced_rule(check, item, where)
+        normal = _temperature_range(check, item, "normal_temperatures", where)
+        groups = tuple(
+            condition
+            for group_index, group, group_line in check.items(item, "all_of", where)
+            if (condition := _read_condition(check, group, f"{where}.all_of[{group_index}]", group_line))
+        )
+        if rule_id and name and level and advice and source and groups:
+            rules.append(TriageRule(rule_id, name, level, groups, advice, source, normal))  # type: ignore[arg-type]
+    return TriageTable(tuple(actions), tuple(rules))
+
+
+def _check_triage(check: _Checker, knowledge: Knowledge) -> None:
+    """Every symptom and modifier a triage rule names must exist."""
+    symptom_ids = {symptom.id for symptom in knowledge.symptoms} | {"*"}
+    modifiers = {f"{rule.category}:{rule.value}" for rule in knowledge.reading.modifiers}
+    for index, rule in enumerate(knowledge.triage.rules):
+        for group_index, group in enumerate(rule.all_of):
+            where = f"triage.rules[{index}].all_of[{group_index}]"
+            for symptom_id in sorted(set(group.symptoms) - symptom_ids):
+                check.add(
+                    check.lines.get(("symptoms", where)), f"{where} names unknown symptom {symptom_id!r}"
+                )
+            for key in ("with_any", "with_all", "without", "text_has"):
+                for name in sorted(set(getattr(group, key)) - modifiers):
+                    line = check.lines.get(("modifiers", where, key))
+                    check.add(
+                        line, f"{where}.{key} names {name!r}, which no modifier gives (write category:value)"
+                    )
 
 
 def _read_sources(check: _Checker, top: _Map) -> tuple[Source, ...]:
@@ -453,6 +748,7 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
     for treatment in knowledge.treatments:
         known(treatment.source, f"treatment {treatment.id!r}", ("treatment", treatment.id))
     for site in knowledge.sites:
+        known(site.description_source, f"the description of site {site.id!r}", ("description", site.id))
         for test in site.tests:
             known(test.source, f"test {test.name!r} of site {site.id!r}", ("test", site.id, test.name))
         for symptom in site.symptoms:
@@ -466,6 +762,32 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
             advice = ("advice_source", symptom.id)
             known(symptom.advice_source, f"the advice of symptom {symptom.id!r}", advice)
     symptom_ids = {symptom.id for symptom in knowledge.symptoms}
+    reading = knowledge.reading
+    rule_sources = [
+        (kind, [rule.source for rule in rules])
+        for kind, rules in (
+            ("context", reading.context),
+            ("modifiers", reading.modifiers),
+            ("senses", reading.senses),
+            ("locations", reading.locations),
+        )
+    ]
+    rule_sources.append(("triage.actions", [action.source for action in knowledge.triage.actions]))
+    rule_sources.append(("triage.rules", [rule.source for rule in knowledge.triage.rules]))
+    for kind, sources in rule_sources:
+        for index, rule_source in enumerate(sources):
+            rule_where = f"{kind}[{index}]"
+            known(rule_source, f"rule {rule_where}", ("rule", rule_where))
+    location_values = {rule.value for rule in reading.modifiers if rule.category == "location"}
+    for index, location in enumerate(reading.locations):
+        place = f"locations[{index}]"
+        line = check.lines.get(("location", place))
+        if location.site not in site_ids:
+            check.add(line, f"{place} names unknown site {location.site!r}")
+        for symptom_id in sorted(set(location.symptoms) - symptom_ids):
+            check.add(line, f"{place} names unknown symptom {symptom_id!r}")
+        for value in sorted(set(location.locations) - location_values):
+            check.add(line, f"{place} names location {value!r}, which no location modifier gives")
     for pattern in knowledge.urgent_patterns:
         known(pattern.source, f"pattern {pattern.id!r}", ("source", pattern.id))
         for symptom_id in sorted({s for group in pattern.all_of for s in group} - symptom_ids):
@@ -477,13 +799,13 @@ def _check_references(check: _Checker, knowledge: Knowledge) -> None:
 
 def _check_phrases(check: _Checker, knowledge: Knowledge) -> None:
     """Every phrase must mean one symptom once normalised, and never an unrelated complaint."""
-    normalizer = Normalizer(knowledge.language)
+    normalizer = Normalizer(knowledge.language, knowledge.negation_words)
     owner: dict[frozenset[str], str] = {}
     for symptom in knowledge.symptoms:
         for phrase in (symptom.name, *symptom.phrases):
             line = check.lines.get(("phrase", symptom.id, phrase))
             key = normalizer.content_set(phrase)
-            if not key - normalizer.negation_cues:
+            if not key - normalizer.negation_words:
                 check.add(line, f"phrase {phrase!r} of {symptom.id!r} has no meaningful words")
                 continue
             other = owner.setdefault(key, symptom.id)
@@ -504,12 +826,13 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     if problems and data is None:
         raise KnowledgeError(problems)
     check = _Checker(path)
-    check.problems.extend(problems)
+    check.problems.extend(problems + _control_characters(path, data))
     required = {
         "format", "knowledge_version", "title", "disclaimer", "sources", "treatments",
         "language", "unrelated", "sites",
     }  # fmt: skip
-    top = check.mapping(data, "the table", 1, required | {"urgent_patterns"}, required)
+    optional = {"urgent_patterns", "context", "modifiers", "senses", "locations", "triage"}
+    top = check.mapping(data, "the table", 1, required | optional, required)
     if top is None:
         raise KnowledgeError(check.problems)
     if top.get("format") != 1:
@@ -520,6 +843,8 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
     sources = _read_sources(check, top)
     summary, treatments = _read_treatments(check, top)
     language = _read_language(check, top)
+    reading = _read_reading(check, top)
+    triage = _read_triage(check, top)
     unrelated = check.texts(top, "unrelated", "table")
     _remember_phrases(check, top, "unrelated", "", "unrelated")
     sites = tuple(
@@ -545,8 +870,11 @@ def parse_knowledge(text: str, path: str, sha256: str = "") -> Knowledge:
         unrelated=unrelated,
         sites=sites,
         urgent_patterns=patterns,
+        reading=reading,
+        triage=triage,
     )
     _check_references(check, knowledge)
+    _check_triage(check, knowledge)
     _check_phrases(check, knowledge)
     if check.problems:
         raise KnowledgeError(check.problems)

@@ -1,36 +1,42 @@
-"""Matching one typed item against the known phrases of every symptom.
+"""Finding the mentions of known symptoms in one part of the text (an item or a sentence).
 
 Order of trust, most first:
-1. known phrases: every word of a table phrase (after normalising) is in the item. The item may
-   say more ("really bad headache for two weeks"); when the phrase is all it says, the match is
-   "exact", otherwise "phrase". Several phrases can match one item ("headache and dizziness").
+1. known phrases: every word of a table phrase (after normalising) is in the part, close
+   together: in a short item anywhere, in a sentence within a few words of each other and never
+   across a word that ends a clause ("but"). The part may say more ("really bad headache for
+   two weeks"); when the phrase is all it says, the match is "exact", otherwise "phrase".
+   Several phrases can match one part ("headache and dizziness"), each where it was typed.
    Everyday complaints listed as unrelated in the table are known phrases too, so "earache"
    is recognised for what it is instead of looking like "headache".
 2. typo repair ("fuzzy"): a word the table does not know is replaced by the known word it is
    one or two letters away from (same first letter, unique best, similarity >= the cutoff);
-   short words are never repaired.
-3. whole-item similarity ("fuzzy"): only when nothing above matched, the item's words run
-   together against every phrase's, with the same typo budget, cutoff and first-letter rule.
-In an item with no "and"/"or"/"with", a longer everyday complaint explains the shorter symptom
-words beside it ("itchy mosquito bites"). Items that match nothing get up to three "did you
-mean" suggestions.
+   short words and real English words (a maintained word list) are never repaired.
+3. whole-item similarity ("fuzzy"): only for a short item where nothing above matched, the
+   item's words run together against every phrase's, with the same typo budget, cutoff and
+   first-letter rule.
+A longer everyday complaint explains the shorter symptom words right beside it, unless an
+"and"/"or"/"with" separates them ("itchy mosquito bites"). Short items that match nothing get
+up to three "did you mean" suggestions.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from .model import InputResult, Knowledge, Match, MatchMethod, Symptom
-from .text import Normalizer, Token, clean_text, words
+from .context import ReadingStems, reading_stems
+from .model import Knowledge, Symptom
+from .text import Normalizer, Word, clean_text, words
 
 DEFAULT_CUTOFF = 75.0  # chosen from benchmarks/evaluate.py: see the README's figures
 MIN_REPAIR_LENGTH = 4  # words shorter than this are never typo-repaired
 MIN_WHOLE_ITEM_LENGTH = 5  # nor are items shorter than this compared as a whole
 SUGGESTION_CUTOFF = 50.0
-# Items answered are kept (up to this many distinct ones; the first seen, which in real input
-# are the common phrases) so repeats cost a dictionary lookup; bounded so memory stays flat.
-ITEM_CACHE_LIMIT = 4_096
 MAX_SUGGESTIONS = 3
+# In a sentence, a phrase's words may stand this many other meaningful words apart in all
+# ("the whites of her eyes, the sclera, turned yellow"); farther apart they are not one mention.
+SENTENCE_SLACK = 2
+# A longer everyday complaint explains symptom words this many words away from it.
+COMPLAINT_REACH = 1
 
 
 class Phrase(NamedTuple):
@@ -41,15 +47,30 @@ class Phrase(NamedTuple):
     rank: int  # position in the table, for deterministic ties
 
 
-class _Candidate(NamedTuple):
+class Mention(NamedTuple):
+    """A known phrase found in a part: the words it rests on (indexes into the part's words)."""
+
     phrase: Phrase
+    positions: tuple[int, ...]  # sorted
     fuzzy_score: float | None  # set when the phrase needed a repaired word
 
+    @property
+    def first(self) -> int:
+        return self.positions[0]
 
-class _ItemState(NamedTuple):
-    tokens: list[Token]
-    keys: set[str]  # updated in place by typo repair
-    repaired: dict[str, float]  # key -> similarity of its repair
+    @property
+    def last(self) -> int:
+        return self.positions[-1]
+
+
+class Found(NamedTuple):
+    """What matching found in one part."""
+
+    mentions: tuple[Mention, ...]  # symptoms and everyday complaints, in text order
+    normalized: str  # the meaningful words, as compared
+    answered_no: bool  # "cough: no"
+    all_keys: frozenset[str]  # every meaningful key of the part (after repair)
+    suggestions: tuple[str, ...]
 
 
 def _max_edits(length: int) -> int:
@@ -57,12 +78,13 @@ def _max_edits(length: int) -> int:
 
 
 # A PhraseIndex as plain data (tuples, dicts, frozensets, strings) that `marshal` can store:
-# the normalizer's word lists, each phrase with its symptom's id, and the vocabulary. The
-# knowledge table itself is stored by `table_cache`.
+# the normalizer's word lists, each phrase with its symptom's id, the vocabulary and the
+# stems of the reading rules' literals. The knowledge table itself is stored by `table_cache`.
 PlainIndex = tuple[
     tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
     tuple[tuple[str, frozenset[str], str, "str | None", int], ...],
     dict[str, str],
+    ReadingStems,
 ]
 
 
@@ -72,7 +94,7 @@ class PhraseIndex:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.normalizer = Normalizer(knowledge.language)
+        self.normalizer = Normalizer(knowledge.language, knowledge.negation_words)
         phrases: list[Phrase] = []
         for symptom in knowledge.symptoms:
             for text in (symptom.name, *symptom.phrases):
@@ -82,17 +104,21 @@ class PhraseIndex:
         # Every word the table knows, so that a real word is never "repaired" into another.
         vocabulary: dict[str, str] = {}
         texts = [*(p.text for p in phrases), *knowledge.language.ignore_words]
-        texts += [*knowledge.language.negation_cues, *knowledge.language.negation_answers]
-        texts += knowledge.language.conjunctions
+        texts += [*knowledge.language.negation_answers, *knowledge.language.conjunctions]
+        reading = knowledge.reading
+        texts += [rule.literal for rule in reading.context]
+        texts += [literal for rule in reading.modifiers for literal in rule.literals]
+        texts += [word for rule in reading.senses for word in (rule.word, *rule.not_near, *rule.needs_near)]
         for _, variants in knowledge.language.synonyms:
             texts.extend(variants)
         for text in texts:
             for word in words(clean_text(text)):
                 vocabulary.setdefault(word, self.normalizer.key(word))
-        self._finish(tuple(phrases), vocabulary)
+        self._finish(tuple(phrases), vocabulary, reading_stems(reading))
 
-    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str]) -> None:
+    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str], stems: ReadingStems) -> None:
         """The lookups derived from the phrases and vocabulary."""
+        self.reading_stems = stems
         self.phrases = phrases
         self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
         self.by_key: dict[str, list[Phrase]] = {}
@@ -112,12 +138,12 @@ class PhraseIndex:
         phrases = tuple(
             (p.text, p.keys, p.compact, p.symptom.id if p.symptom else None, p.rank) for p in self.phrases
         )
-        return self.normalizer.parts(), phrases, self.vocabulary
+        return self.normalizer.parts(), phrases, self.vocabulary, self.reading_stems
 
     @classmethod
     def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> PhraseIndex:
         """The index `to_plain` stored, for this same `knowledge`."""
-        normalizer_parts, plain_phrases, vocabulary = plain
+        normalizer_parts, plain_phrases, vocabulary, stems = plain
         symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
         index = cls.__new__(cls)
         index.knowledge = knowledge
@@ -126,13 +152,13 @@ class PhraseIndex:
             Phrase(text, keys, compact, symptoms[owner] if owner else None, rank)
             for text, keys, compact, owner, rank in plain_phrases
         )
-        index._finish(phrases, vocabulary)
+        index._finish(phrases, vocabulary, stems)
         return index
 
 
 class Matcher:
-    """Matches typed items against one table's phrases. Build once, reuse: it keeps a bounded
-    cache of the items it has answered."""
+    """Finds mentions of one table's phrases. Build once, reuse (the reading pass keeps a
+    bounded cache of the parts it has read)."""
 
     def __init__(
         self, knowledge: Knowledge, cutoff: float = DEFAULT_CUTOFF, index: PhraseIndex | None = None
@@ -147,126 +173,162 @@ class Matcher:
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
         self.repair_choices = index.repair_choices
-        self._cache: dict[str, InputResult] = {}
+        self.reading_stems = index.reading_stems
+        self._english: frozenset[str] | None = None  # loaded on the first typo repair
 
     # --- the public entry point ----------------------------------------------------------
 
-    def match_item(self, text: str, cleaned: str | None = None) -> InputResult:
-        """Match one item (as typed; `cleaned` if the caller already has `clean_text(text)`).
-        Repeated items are answered from a cache."""
-        if cleaned is None:
-            cleaned = clean_text(text)
-        cached = self._cache.get(cleaned)
-        if cached is None:
-            cached = self._match_cleaned(cleaned)
-            if len(self._cache) < ITEM_CACHE_LIMIT:
-                self._cache[cleaned] = cached
-        return InputResult(
-            text=text,
-            normalized=cached.normalized,
-            negated=cached.negated,
-            matches=cached.matches,
-            unrelated=cached.unrelated,
-            suggestions=cached.suggestions,
-        )
-
-    def _match_cleaned(self, cleaned: str) -> InputResult:
-        tokens = self.normalizer.tokens(cleaned)
-        answered_no = self._negated_by_answer(cleaned, tokens)
-        if answered_no:
-            tokens = tokens[:-1]  # "cough: no" -> match "cough", negated
-        content = [t for t in tokens if not t.ignored]
-        cue = content[0].key if content and content[0].key in self.normalizer.negation_cues else None
-        normalized = " ".join(t.word for t in content)
-        state = _ItemState(tokens=content, keys={t.key for t in content}, repaired={})
-        if any(t.key not in self.known_keys for t in content):
-            self._repair(state)
-        selected = self._select(state)
-        if not any(t.key in self.normalizer.conjunctions for t in tokens):
-            selected = self._explained_by_complaint(selected)
-        if not selected and any(t.key not in self.known_keys for t in content):
-            selected = self._whole_item(state)  # only typos and split words, never real words
-        # Pseudo-negation: "no appetite" is itself a symptom phrase, not a denial.
-        negated = answered_no or (
-            cue is not None and not any(c.phrase.symptom and cue in c.phrase.keys for c in selected)
-        )
-        matches = self._to_matches(selected, frozenset(state.keys))
-        unrelated = next((c.phrase.text for c in selected if c.phrase.symptom is None), None)
+    def find(
+        self,
+        text: str,
+        words: tuple[Word, ...],
+        listed: bool,
+        barriers: frozenset[int],
+        free: frozenset[int] = frozenset(),
+    ) -> Found:
+        """The mentions in one part: `text` as typed, its `words`; `listed` for a short item
+        (its words may stand anywhere in it); `barriers`, the indexes of words that no mention
+        may span ("but", "no"); `free`, the indexes of qualifier words, which do not count as
+        distance between a phrase's words."""
+        answered_no = listed and self._negated_by_answer(text, words)
+        keys: dict[int, str] = {}
+        for index, word in enumerate(words[:-1] if answered_no else words):
+            key = self.normalizer.key(word.text)
+            if (word.text in self.normalizer.ignored or word.text.isdigit()) and key not in self.always_meant:
+                continue
+            keys[index] = key
+        repaired: dict[int, float] = {}
+        if any(key not in self.known_keys for key in keys.values()):
+            self._repair(words, keys, repaired)
+        clauses = tuple(word.clause for word in words)
+        mentions = self._select(keys, repaired, listed, barriers, free, clauses)
+        mentions = self._explained_by_complaint(mentions, keys)
+        unknown = any(words[i].text not in self.vocabulary for i in keys)
+        english = self._english_words() if listed and not mentions and unknown else frozenset()
+        # Only typos and split words: an item whose unknown words are all real English words
+        # ("numbers", "waiting") is never compared as a whole, as such a word is never repaired.
+        if listed and not mentions and any(self._unknown(words[i].text, english) for i in keys):
+            mentions = self._whole_item(words, keys)
+        normalized = " ".join(words[i].text for i in keys)
         suggestions: tuple[str, ...] = ()
-        if not matches and unrelated is None:
-            # Suggest from what the item is about, not from its "no"/"not".
-            about = content[1:] if cue is not None else content
-            suggestions = self._suggest(" ".join(t.word for t in about))
-        return InputResult(
-            text=cleaned,
-            normalized=normalized,
-            negated=negated and bool(matches),
-            matches=matches,
-            unrelated=unrelated,
-            suggestions=suggestions,
-        )
+        if listed and not mentions and any(words[i].text not in english for i in keys):
+            about = [words[i].text for i in keys if keys[i] not in self.normalizer.negation_words]
+            suggestions = self._suggest(" ".join(about))
+        mentions.sort(key=lambda m: m.positions)
+        return Found(tuple(mentions), normalized, answered_no, frozenset(keys.values()), suggestions)
+
+    def _unknown(self, word: str, english: frozenset[str]) -> bool:
+        """A word neither the table nor English knows: a typo or a run-together word."""
+        return word not in self.vocabulary and word not in english
+
+    @property
+    def always_meant(self) -> frozenset[str]:
+        """Keys never dropped as filler: negation words belong to phrases ("no appetite")."""
+        return self.normalizer.negation_words
 
     # --- steps ---------------------------------------------------------------------------
 
-    def _negated_by_answer(self, cleaned: str, tokens: list[Token]) -> bool:
+    def _negated_by_answer(self, text: str, words: tuple[Word, ...]) -> bool:
         """'cough: no' style answers."""
-        if ":" not in cleaned or not tokens or len(tokens) < 2:
+        if len(words) < 2 or ":" not in text[words[-2].end : words[-1].start]:
             return False
-        after_colon = cleaned.rsplit(":", 1)[1].strip()
-        return after_colon == tokens[-1].word and tokens[-1].key in self.normalizer.negation_answers
+        return self.normalizer.key(words[-1].text) in self.normalizer.negation_answers
 
-    def _select(self, state: _ItemState) -> list[_Candidate]:
-        """Known phrases wholly inside the item, longest first, each adding something new."""
+    def _select(
+        self,
+        keys: dict[int, str],
+        repaired: dict[int, float],
+        listed: bool,
+        barriers: frozenset[int],
+        free: frozenset[int],
+        clauses: tuple[int, ...],
+    ) -> list[Mention]:
+        """Known phrases found close together, longest first, each adding words of its own."""
+        order = sorted(keys)
+        at: dict[str, list[int]] = {}
+        for index in order:
+            at.setdefault(keys[index], []).append(index)
+        present = frozenset(at)  # a set: a subset test against a dict's keys is slow
         seen: set[int] = set()
-        found: list[_Candidate] = []
-        for key in state.keys:
+        found: list[Mention] = []
+        for key in at:
             for phrase in self.by_key.get(key, ()):
-                if phrase.rank not in seen and phrase.keys <= state.keys:
-                    seen.add(phrase.rank)
-                    used = [state.repaired[k] for k in phrase.keys if k in state.repaired]
-                    found.append(_Candidate(phrase, min(used) if used else None))
+                if phrase.rank in seen or not phrase.keys <= present:
+                    continue
+                seen.add(phrase.rank)
+                positions = _window(phrase.keys, at, order, listed, barriers, free, clauses)
+                if positions is None:
+                    continue
+                used = [repaired[i] for i in positions if i in repaired]
+                found.append(Mention(phrase, positions, min(used) if used else None))
         # Longer phrases first; at equal length exact words before repaired ones, symptoms
         # before unrelated complaints (never hide a symptom), then table order.
         found.sort(
-            key=lambda c: (
-                -len(c.phrase.keys),
-                c.fuzzy_score is not None,
-                c.phrase.symptom is None,
-                c.phrase.rank,
+            key=lambda m: (
+                -len(m.phrase.keys),
+                m.fuzzy_score is not None,
+                m.phrase.symptom is None,
+                m.phrase.rank,
             )
         )
-        covered: set[str] = set()
-        chosen: list[_Candidate] = []
+        covered: set[int] = set()
+        chosen: list[Mention] = []
         symptoms: set[str] = set()
-        for candidate in found:
-            if candidate.phrase.keys <= covered:
+        for mention in found:
+            if covered.issuperset(mention.positions):
                 continue
-            covered |= candidate.phrase.keys
-            symptom = candidate.phrase.symptom
+            symptom = mention.phrase.symptom
             if symptom is not None and symptom.id in symptoms:
                 continue
+            covered.update(mention.positions)
             if symptom is not None:
                 symptoms.add(symptom.id)
-            chosen.append(candidate)
+            chosen.append(mention)
         return chosen
 
-    @staticmethod
-    def _explained_by_complaint(chosen: list[_Candidate]) -> list[_Candidate]:
-        """In one phrase with no "and"/"or", a longer everyday complaint explains the shorter
-        symptom words around it: "itchy mosquito bites" is about the bites."""
-        longest = max((len(c.phrase.keys) for c in chosen if c.phrase.symptom is None), default=0)
-        return [c for c in chosen if c.phrase.symptom is None or len(c.phrase.keys) >= longest]
+    def _explained_by_complaint(self, chosen: list[Mention], keys: dict[int, str]) -> list[Mention]:
+        """A longer everyday complaint explains the shorter symptom words right beside it
+        ("itchy mosquito bites" is about the bites) unless "and"/"or"/"with" separates them."""
+        complaints = [m for m in chosen if m.phrase.symptom is None]
+        if not complaints:
+            return chosen
 
-    def _repair(self, state: _ItemState) -> None:
-        """Replace unknown words by the known word a typo or two away, when there is one."""
+        def explained(mention: Mention) -> bool:
+            for complaint in complaints:
+                if len(complaint.phrase.keys) <= len(mention.phrase.keys):
+                    continue
+                low, high = complaint.first - COMPLAINT_REACH, complaint.last + COMPLAINT_REACH
+                beside = low <= mention.first and mention.last <= high
+                overlapping = bool(set(mention.positions) & set(complaint.positions))
+                around = mention.first <= complaint.first and complaint.last <= mention.last
+                if not (beside or overlapping or around):
+                    continue
+                span = range(min(mention.first, complaint.first), max(mention.last, complaint.last) + 1)
+                if not any(keys.get(i) in self.normalizer.conjunctions for i in span):
+                    return True
+            return False
+
+        return [m for m in chosen if m.phrase.symptom is None or not explained(m)]
+
+    def _english_words(self) -> frozenset[str]:
+        if self._english is None:
+            from .english import english_words
+
+            self._english = english_words()
+        return self._english
+
+    def _repair(self, words: tuple[Word, ...], keys: dict[int, str], repaired: dict[int, float]) -> None:
+        """Replace unknown words by the known word a typo or two away, when there is one. A
+        real English word is never repaired: "numbers" is not a typo of "numb"."""
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        keys: set[str] = set()
-        for token in state.tokens:
-            word = token.word
-            if token.key in self.known_keys or len(word) < MIN_REPAIR_LENGTH or not word.isalpha():
-                keys.add(token.key)
+        present = set(keys.values())
+        for index, key in list(keys.items()):
+            word = words[index].text
+            if key in self.known_keys or len(word) < MIN_REPAIR_LENGTH or not word.isalpha():
+                continue
+            if word in self._english_words():
                 continue
             limit = _max_edits(len(word))
             candidates = process.extract(
@@ -279,26 +341,22 @@ class Matcher:
                 similarity = 100.0 * (1 - distance / max(len(word), len(choice)))
                 if similarity < self.cutoff:
                     continue
-                key = self.vocabulary[choice]
-                best[key] = max(best.get(key, 0.0), similarity)
+                choice_key = self.vocabulary[choice]
+                best[choice_key] = max(best.get(choice_key, 0.0), similarity)
             if not best:
-                keys.add(token.key)
                 continue
             top = max(best.values())
-            winners = [key for key, score in best.items() if score == top]
+            winners = [choice_key for choice_key, score in best.items() if score == top]
             if len(winners) != 1:
-                keys.add(token.key)  # ambiguous: two different words are equally close
-                continue
-            keys.add(winners[0])
-            if winners[0] not in state.keys:
-                state.repaired[winners[0]] = round(top, 1)
-        state.keys.clear()
-        state.keys.update(keys)
+                continue  # ambiguous: two different words are equally close
+            keys[index] = winners[0]
+            if winners[0] not in present:
+                repaired[index] = round(top, 1)
 
-    def _whole_item(self, state: _ItemState) -> list[_Candidate]:
+    def _whole_item(self, words: tuple[Word, ...], keys: dict[int, str]) -> list[Mention]:
         """The item as one string against every phrase: catches split or joined words
         ("head ache", "shortnessof breath") with the same typo budget as single words."""
-        compact = "".join(t.word for t in state.tokens)
+        compact = "".join(words[i].text for i in keys)
         if len(compact) < MIN_WHOLE_ITEM_LENGTH:
             return []
         from rapidfuzz.distance import OSA
@@ -316,26 +374,7 @@ class Matcher:
                 best = (similarity, phrase.rank)
         if best is None:
             return []
-        return [_Candidate(self.phrases[best[1]], round(best[0], 1))]
-
-    def _to_matches(self, chosen: list[_Candidate], item_keys: frozenset[str]) -> tuple[Match, ...]:
-        matches = []
-        for candidate in chosen:
-            symptom = candidate.phrase.symptom
-            if symptom is None:
-                continue
-            method: MatchMethod
-            if candidate.fuzzy_score is not None:
-                method, score = "fuzzy", candidate.fuzzy_score
-            elif candidate.phrase.keys == item_keys:
-                method, score = "exact", 100.0
-            else:
-                method, score = "phrase", 100.0
-            matches.append(Match(symptom, candidate.phrase.text, method, score))
-        # Best first: exact/phrase before fuzzy, then higher score, then table order.
-        order = {s.id: i for i, s in enumerate(self.knowledge.symptoms)}
-        matches.sort(key=lambda m: (m.method == "fuzzy", -m.score, order[m.symptom.id]))
-        return tuple(matches)
+        return [Mention(self.phrases[best[1]], tuple(sorted(keys)), round(best[0], 1))]
 
     def _suggest(self, normalized: str) -> tuple[str, ...]:
         if not normalized:
@@ -360,3 +399,48 @@ class Matcher:
             if len(suggestions) == MAX_SUGGESTIONS:
                 break
         return tuple(suggestions)
+
+
+def _window(
+    wanted: frozenset[str],
+    at: dict[str, list[int]],
+    order: list[int],
+    listed: bool,
+    barriers: frozenset[int],
+    free: frozenset[int],
+    clauses: tuple[int, ...],
+) -> tuple[int, ...] | None:
+    """The word indexes of the tightest place where every key of `wanted` stands: in a listed
+    item anywhere, in a sentence within SENTENCE_SLACK extra meaningful words (qualifier words,
+    `free`, are not counted); never across a barrier. A comma between two words counts as a
+    word, so "pain in the bone" wins over "the bones, you may have pain". None when there is
+    no such place."""
+    rank = {index: n for n, index in enumerate(order)}
+    hits = sorted((i, key) for key in wanted for i in at[key])
+    best: tuple[int, ...] | None = None
+    best_size = 0
+    counts: dict[str, int] = {}
+    low = 0
+    for high, (index, key) in enumerate(hits):
+        counts[key] = counts.get(key, 0) + 1
+        while len(counts) == len(wanted):
+            low_index, low_key = hits[low]
+            size = rank[index] - rank[low_index] + clauses[index] - clauses[low_index]
+            if best is None or size < best_size:
+                chosen: dict[str, int] = {}
+                for i, k in hits[low : high + 1]:
+                    chosen.setdefault(k, i)
+                best, best_size = tuple(sorted(chosen.values())), size
+            counts[low_key] -= 1
+            if not counts[low_key]:
+                del counts[low_key]
+            low += 1
+    if best is None:
+        return None
+    if any(best[0] < barrier < best[-1] for barrier in barriers):
+        return None
+    if not listed:
+        extra = [i for i in order if best[0] < i < best[-1] and i not in best and i not in free]
+        if len(extra) > SENTENCE_SLACK:
+            return None
+    return best

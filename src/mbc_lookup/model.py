@@ -6,11 +6,21 @@ the start-up of a lookup CLI is most of its cost. For the same reason annotation
 evaluated at import, not kept as strings for NamedTuple to parse.)
 """
 
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
+# How a mention is meant: only "present" mentions count toward sites and triage.
+Context = Literal["present", "negated", "historical", "hypothetical", "uncertain"]
 UrgentKind = Literal["symptom", "pattern"]
+# How urgently to get care, lowest first (see the table's `triage` section for each action).
+TriageLevel = Literal["none", "routine", "urgent", "emergency"]
+TRIAGE_LEVELS: tuple[TriageLevel, ...] = ("none", "routine", "urgent", "emergency")
 SEED_SOURCE = "seed"  # the source id of the article's own rows (see `Knowledge.seed_only`)
+DISCLAIMER = (  # for a result made without a table; every table carries its own
+    "mbc-lookup gives general information only. It is not a diagnosis and it does not estimate how "
+    "likely anything is. Talk to your doctor or care team about any symptom that is new, getting worse "
+    "or lasting; for a symptom marked urgent, get medical help now."
+)
 
 
 # --- the knowledge table -------------------------------------------------------------------
@@ -72,6 +82,8 @@ class Site(NamedTuple):
     name: str
     tests: tuple[DiagnosticTest, ...]
     symptoms: tuple[Symptom, ...]
+    description: str | None = None  # plain words: what spread to this site means
+    description_source: str | None = None  # the source id the description is drawn from
 
 
 class Treatment(NamedTuple):
@@ -85,10 +97,113 @@ class Language(NamedTuple):
     """Word lists the matcher uses; they live in the table, not in code."""
 
     ignore_words: tuple[str, ...]
-    negation_cues: tuple[str, ...]
     negation_answers: tuple[str, ...]
     conjunctions: tuple[str, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+class ContextRule(NamedTuple):
+    """A ConText trigger (Harkema et al. 2009): words that change how nearby mentions are
+    meant. `category` is negated, historical, hypothetical, uncertain, pseudo (looks like a
+    trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
+    `direction` says which mentions it reaches: forward (after it), backward (before it) or
+    bidirectional; `max_words` bounds the reach."""
+
+    literal: str
+    category: str
+    direction: str
+    max_words: int
+    source: str
+
+
+class ModifierRule(NamedTuple):
+    """Words (or, for numbers, a regular expression) that qualify a mention: its onset,
+    severity, course, duration, body side or location, a temperature, treatment context."""
+
+    category: str
+    value: str
+    literals: tuple[str, ...]
+    pattern: str | None
+    source: str
+
+
+class SenseRule(NamedTuple):
+    """A word that is a symptom only in some senses ("had a fit", not "clothes fit"): a
+    mention resting on `word` is dropped when one of `not_near` is within `window` words of
+    it, or when `needs_near` is given and none of it is. With `otherwise_unrelated`, the word
+    in its other sense is an everyday complaint (a single bout of hiccups)."""
+
+    word: str
+    not_near: tuple[str, ...]
+    needs_near: tuple[str, ...]
+    window: int
+    source: str
+    otherwise_unrelated: bool = False
+
+
+class LocationRule(NamedTuple):
+    """Where the body location decides the site: a mention of one of `symptoms` with a
+    location modifier in `locations` is associated with `site` first."""
+
+    symptoms: tuple[str, ...]
+    locations: tuple[str, ...]
+    site: str
+    source: str
+
+
+class Reading(NamedTuple):
+    """The rule tables of the reading pass; they live in the table, not in code."""
+
+    context: tuple[ContextRule, ...] = ()
+    modifiers: tuple[ModifierRule, ...] = ()
+    senses: tuple[SenseRule, ...] = ()
+    locations: tuple[LocationRule, ...] = ()
+
+
+class TriageCondition(NamedTuple):
+    """One group of a triage rule; it holds when ANY of its parts holds:
+    - a present mention of one of `symptoms` ("*": any symptom) whose part of the text has a
+      modifier in `with_any` (when given) and all of `with_all` (when given), and whose own
+      modifiers include none of `without`;
+    - a temperature anywhere in the text at or above `temperature_at_least`, or below
+      `temperature_below`;
+    - a modifier anywhere in the text among `text_has` ("treatment:on").
+    Modifiers are written "category:value" ("onset:sudden")."""
+
+    symptoms: tuple[str, ...] = ()
+    with_any: tuple[str, ...] = ()
+    with_all: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    temperature_at_least: float | None = None
+    text_has: tuple[str, ...] = ()
+    temperature_below: float | None = None
+
+
+class TriageRule(NamedTuple):
+    """Holds when each group of `all_of` holds, each through a different symptom; then the
+    lookup is at least at `level`. `normal_temperatures` (low, high): a rule about fever does
+    not hold when every temperature the text gives is in that range."""
+
+    id: str
+    name: str
+    level: TriageLevel
+    all_of: tuple[TriageCondition, ...]
+    advice: str
+    source: str
+    normal_temperatures: tuple[float, float] | None = None
+
+
+class TriageAction(NamedTuple):
+    """What to do at one level, in plain words."""
+
+    level: TriageLevel
+    action: str
+    source: str
+
+
+class TriageTable(NamedTuple):
+    actions: tuple[TriageAction, ...] = ()
+    rules: tuple[TriageRule, ...] = ()
 
 
 class UrgentPattern(NamedTuple):
@@ -115,6 +230,17 @@ class Knowledge(NamedTuple):
     sites: tuple[Site, ...]
     urgent_patterns: tuple[UrgentPattern, ...] = ()
     seed_only: bool = False  # True when restricted to the article's own rows
+    reading: Reading = Reading()
+    triage: TriageTable = TriageTable()
+
+    @property
+    def negation_words(self) -> tuple[str, ...]:
+        """The one-word denials among the context rules ("no", "not", "without")."""
+        return tuple(
+            rule.literal
+            for rule in self.reading.context
+            if rule.category == "negated" and " " not in rule.literal
+        )
 
     @property
     def symptoms(self) -> tuple[Symptom, ...]:
@@ -134,13 +260,16 @@ class Knowledge(NamedTuple):
             links = tuple(link for link in symptom.also_sites if link.source == SEED_SOURCE)
             return symptom._replace(also_sites=links)
 
-        sites = tuple(
-            site._replace(
+        def seed_site(site: Site) -> Site:
+            described = site.description_source == SEED_SOURCE
+            return site._replace(
                 tests=tuple(test for test in site.tests if test.source == SEED_SOURCE),
                 symptoms=tuple(seed_symptom(s) for s in site.symptoms if s.source == SEED_SOURCE),
+                description=site.description if described else None,
+                description_source=site.description_source if described else None,
             )
-            for site in self.sites
-        )
+
+        sites = tuple(seed_site(site) for site in self.sites)
         return self._replace(
             sites=sites,
             treatments=tuple(t for t in self.treatments if t.source == SEED_SOURCE),
@@ -158,22 +287,46 @@ class Knowledge(NamedTuple):
 # --- what a lookup returns -----------------------------------------------------------------
 
 
+class Modifier(NamedTuple):
+    """A qualifier found in the text, with where it was typed."""
+
+    category: str  # onset, severity, course, duration, side, location, temperature, treatment
+    value: str  # the table's value for it ("sudden", "worsening", "leg"; "38.5C" for a temperature)
+    text: str  # the words as typed
+    start: int  # character offsets into the text as typed
+    end: int
+
+
 class Match(NamedTuple):
-    """One known symptom that an input item matched, and how."""
+    """One known symptom mentioned in the text, how it matched, and how it is meant."""
 
     symptom: Symptom
     matched: str  # the known phrase (as written in the table) that matched
     method: MatchMethod
     score: float  # 100 for exact and phrase matches; the similarity for fuzzy ones
+    start: int = 0  # character offsets of the mention into the text as typed
+    end: int = 0
+    context: Context = "present"
+    cues: tuple[str, ...] = ()  # the context triggers that decided `context`, as typed
+    modifiers: tuple[Modifier, ...] = ()
+    located_site: str | None = None  # the site its body location points to first, if any
+
+    @property
+    def present(self) -> bool:
+        return self.context == "present"
 
 
 class InputResult(NamedTuple):
-    text: str  # the item as the user typed it (trimmed)
+    """One part of the text: an item of a comma list, or a sentence."""
+
+    text: str  # the part as the user typed it (trimmed)
     normalized: str
-    negated: bool
+    negated: bool  # every mention in it is denied
     matches: tuple[Match, ...]  # best first; empty when nothing matched
     unrelated: str | None  # the everyday complaint it was recognised as, if any
     suggestions: tuple[str, ...]  # nearest known phrases, for items that matched nothing
+    start: int = 0  # character offsets of the part into the text as typed
+    end: int = 0
 
 
 class SiteResult(NamedTuple):
@@ -195,11 +348,55 @@ class UrgentFinding(NamedTuple):
     source: Source | None
 
 
+class TriageReason(NamedTuple):
+    """A triage rule that holds for what was typed, and what it rests on."""
+
+    rule: TriageRule
+    inputs: tuple[str, ...]  # the parts of the text it rests on
+    symptoms: tuple[Symptom, ...]
+    modifiers: tuple[str, ...]  # "category:value" of the modifiers that decided it
+    source: Source | None
+
+
+class Triage(NamedTuple):
+    level: TriageLevel
+    action: str  # what to do at that level, in plain words
+    reasons: tuple[TriageReason, ...]  # highest level first
+
+
 class LookupResult(NamedTuple):
     inputs: tuple[InputResult, ...]
     sites: tuple[SiteResult, ...]
     urgent: tuple[UrgentFinding, ...]
     fuzzy_cutoff: float
+    text: str = ""  # the whole text as typed; spans are offsets into it
+    modifiers: tuple[Modifier, ...] = ()  # every qualifier found, attached to a mention or not
+    triage: Triage = Triage("none", "", ())
+    knowledge: Knowledge | None = None  # the table it was looked up in
+
+    @property
+    def disclaimer(self) -> str:
+        """The informational disclaimer every answer carries."""
+        return self.knowledge.disclaimer if self.knowledge is not None else DISCLAIMER
+
+    def to_dict(self) -> dict[str, Any]:
+        """The lookup document: the same object `mbc symptoms --json` prints."""
+        from .render_json import result_to_dict
+
+        if self.knowledge is None:
+            raise ValueError("this result does not carry its knowledge table")
+        return result_to_dict(self, self.knowledge)
+
+    def __repr__(self) -> str:
+        sites = ", ".join(f"{site.site.id} {site.score:g}" for site in self.sites) or "none"
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"<LookupResult {text!r}: triage {self.triage.level}; sites {sites}; {len(self.inputs)} parts>"
+
+    def __rich__(self) -> Any:
+        """How rich (and Jupyter with rich) shows a result: the terminal view."""
+        from .views.table import renderable
+
+        return renderable(self.to_dict())
 
 
 class BatchLine(NamedTuple):

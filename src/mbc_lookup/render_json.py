@@ -18,6 +18,7 @@ from .model import (
     Knowledge,
     LookupResult,
     Match,
+    Modifier,
     Site,
     Source,
     Symptom,
@@ -57,7 +58,25 @@ def _match(match: Match, cutoff: float) -> dict[str, Any]:
         "urgent": symptom.urgent,
         "source": symptom.source,
         "codes": _codes(symptom),
+        "span": {"start": match.start, "end": match.end},
+        "context": match.context,
+        "cues": list(match.cues),
+        "modifiers": [_modifier(modifier) for modifier in match.modifiers],
+        "located_site": match.located_site,
     }
+
+
+def _modifier(modifier: Modifier) -> dict[str, Any]:
+    return {
+        "category": modifier.category,
+        "value": modifier.value,
+        "text": modifier.text,
+        "span": {"start": modifier.start, "end": modifier.end},
+    }
+
+
+def modifier_list(modifiers: tuple[Modifier, ...]) -> list[dict[str, Any]]:
+    return [_modifier(modifier) for modifier in modifiers]
 
 
 def header(kind: str, knowledge: Knowledge | None) -> dict[str, Any]:
@@ -83,18 +102,24 @@ def result_to_dict(result: LookupResult, knowledge: Knowledge, line: int | None 
 
 
 def lookup_body(result: LookupResult) -> dict[str, Any]:
-    """The part of a lookup document that depends on the input: inputs, sites, urgent."""
+    """The part of a lookup document that depends on the input: the text, what was found in
+    it, sites, urgent."""
     return {
+        "text": result.text,
+        "modifiers": modifier_list(result.modifiers),
         "inputs": [input_to_dict(item, result.fuzzy_cutoff) for item in result.inputs],
         "sites": sites_to_list(result),
         "urgent": urgent_to_list(result),
+        "triage": triage_to_dict(result),
     }
 
 
 def input_to_dict(item: InputResult, cutoff: float) -> dict[str, Any]:
-    """One item of the input and what it matched; it depends on the item and the cutoff only."""
+    """One part of the input and what it matched; it depends on the part, where it stands in
+    the text, and the cutoff only."""
     return {
         "text": item.text,
+        "span": {"start": item.start, "end": item.end},
         "normalized": item.normalized,
         "negated": item.negated,
         "matches": [_match(match, cutoff) for match in item.matches],
@@ -114,6 +139,28 @@ def sites_to_list(result: LookupResult) -> list[dict[str, Any]]:
         }
         for site in result.sites
     ]
+
+
+def triage_to_dict(result: LookupResult) -> dict[str, Any]:
+    """How urgently to get care: the level, what to do, and every rule that holds."""
+    triage = result.triage
+    return {
+        "level": triage.level,
+        "action": triage.action,
+        "reasons": [
+            {
+                "rule": reason.rule.id,
+                "name": reason.rule.name,
+                "level": reason.rule.level,
+                "inputs": list(reason.inputs),
+                "symptom_ids": [symptom.id for symptom in reason.symptoms],
+                "modifiers": list(reason.modifiers),
+                "advice": reason.rule.advice,
+                "source": _source(reason.source),
+            }
+            for reason in triage.reasons
+        ],
+    }
 
 
 def urgent_to_list(result: LookupResult) -> list[dict[str, Any]]:
@@ -147,6 +194,8 @@ def sites_to_dict(knowledge: Knowledge) -> dict[str, Any]:
                 "urgent_count": sum(symptom.urgent for symptom in site.symptoms),
                 "symptoms": [symptom.id for symptom in site.symptoms],
                 "tests": [_test(test) for test in site.tests],
+                "description": site.description,
+                "description_source": site.description_source,
             }
             for site in knowledge.sites
         ],
@@ -162,6 +211,8 @@ def site_patterns(knowledge: Knowledge, site: Site) -> list[UrgentPattern]:
 def site_sources(knowledge: Knowledge, site: Site) -> list[Source]:
     """The sources a site's rows, links, advice, patterns and tests cite, in table order."""
     used = {test.source for test in site.tests}
+    if site.description_source is not None:
+        used.add(site.description_source)
     used.update(pattern.source for pattern in site_patterns(knowledge, site))
     for symptom in site.symptoms:
         used.update(link.source for link in symptom.also_sites)
@@ -192,6 +243,8 @@ def site_to_dict(knowledge: Knowledge, site: Site, phrases: bool = False) -> dic
         "disclaimer": knowledge.disclaimer,
         "site": site.id,
         "name": site.name,
+        "description": site.description,
+        "description_source": site.description_source,
         "symptoms": symptoms,
         "tests": [_test(test) for test in site.tests],
         "urgent_patterns": [

@@ -11,8 +11,8 @@ Every row has the same flat columns (`COLUMNS`):
 - `top_site`: the id of the first site, or None
 - `sites`: the site ids in rank order
 - `urgent`: whether anything in the list needs prompt medical care
-- `symptom_ids`: the symptoms the list's items matched (negated items left out), in order;
-  from `api.lookup_items`, as `mbc_lookup.lookup` reads a text
+- `symptom_ids`: the symptoms the list's items matched in the present (negated, past or
+  someone else's left out), in order: the `symptom_ids` column of `mbc batch --format csv`
 - `json`: the object `mbc batch` writes for the same text, byte for byte, less its "line";
   None for a blank text, which `mbc batch` skips
 
@@ -25,14 +25,14 @@ the functions that take or make their batches, never on the `mbc` start-up path.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from .api import load_matcher, lookup_items
-from .batch_run import BatchRun
-from .text import split_items
+from .api import load_matcher
+from .batch_run import BatchRun, symptom_ids
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,16 +72,20 @@ class _Renderer:
             return (row_id, None, [], False, [], None)
         body, sites, urgent = self.run.render(text)
         document = (self.head + body).decode("utf-8")
-        return (row_id, sites[0] if sites else None, list(sites), urgent, self._symptom_ids(text), document)
+        return (
+            row_id,
+            sites[0] if sites else None,
+            list(sites),
+            urgent,
+            self._symptom_ids(text, body),
+            document,
+        )
 
-    def _symptom_ids(self, text: str) -> list[str]:
-        """From the public API (parsing the JSON back would cost more than the lookup)."""
+    def _symptom_ids(self, text: str, body: bytes) -> list[str]:
+        """As `mbc batch --format csv` reads them from the same JSON."""
         found = self.symptoms.get(text)
         if found is None:
-            found = []
-            for item in lookup_items(split_items(text), self.run.matcher).inputs:
-                if not item.negated:
-                    found.extend(m.symptom.id for m in item.matches if m.symptom.id not in found)
+            found = symptom_ids(json.loads(b"{" + body))
             if len(self.symptoms) >= ROW_CACHE_LIMIT:
                 self.symptoms.clear()
             self.symptoms[text] = found
@@ -118,12 +122,8 @@ def lookup_rows(
     """One row per text, in order. `ids` (default 0, 1, 2, ...) are copied into the rows;
     `data`, `threshold` and `seed_only` are those of `mbc batch`. Raises `KnowledgeError`
     for a bad table."""
-    for row_id, top_site, sites, urgent, symptom_ids, document in _values(
-        texts, ids, data, threshold, seed_only
-    ):
-        yield Row(
-            id=row_id, top_site=top_site, sites=sites, urgent=urgent, symptom_ids=symptom_ids, json=document
-        )
+    for row_id, top_site, sites, urgent, found, document in _values(texts, ids, data, threshold, seed_only):
+        yield Row(id=row_id, top_site=top_site, sites=sites, urgent=urgent, symptom_ids=found, json=document)
 
 
 def lookup_pairs(

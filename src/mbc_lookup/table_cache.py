@@ -5,47 +5,61 @@ So the checked table and its phrase index are kept, as plain data written with `
 (which, unlike pickle, needs no import and runs no code when read), in the user's cache
 directory, and reused while the table's bytes (and the tool's and Python's versions) stay the
 same. A missing, stale, corrupt or unwritable cache only costs the full build; it never
-changes an answer.
+changes an answer and never crashes:
 
-Where: `MBC_CACHE_DIR`, else `$XDG_CACHE_HOME/mbc-lookup`, else `~/.cache/mbc-lookup`.
-`MBC_CACHE_DIR=""` (empty) turns the cache off. Only a directory owned by the current user
-and writable by no one else is used.
+- An entry is a header (a magic line, the payload's length and its SHA-256) and the payload.
+  Nothing is unmarshalled until the length and the digest of the whole payload match, and
+  what is unmarshalled must have exactly the shape `_plain` writes (`_SHAPE`) before a
+  table is built from it. Any doubt means "rebuild".
+- Pruning removes only files named the way this module names its entries.
+
+Where: the directory the caller names (`load_index(..., directory=...)`); none, and so no
+cache, by default: the library writes nothing unless asked. The CLI names the user cache
+folder (`cli.user_cache_dir`: `MBC_CACHE_DIR`, else the platform's, from platformdirs). Only a
+directory owned by the current user and writable by no one else is used.
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import re
+import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .matching import PhraseIndex
 from .model import (
     Codes,
+    ContextRule,
     DiagnosticTest,
     Knowledge,
     Language,
+    LocationRule,
+    ModifierRule,
+    Reading,
+    SenseRule,
     Site,
     SiteLink,
     Source,
     Symptom,
     Treatment,
+    TriageAction,
+    TriageCondition,
+    TriageRule,
+    TriageTable,
     UrgentPattern,
 )
-from .table_file import read_table_file
+from .table_file import read_table_file, sha256_digest
 
-_FORMAT = 3  # bump when PhraseIndex or the model changes shape
+_FORMAT = 7  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("MBC_CACHE_DIR")
-    if configured is not None:
-        return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mbc-lookup"
+MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
+_MAGIC = b"mbc-lookup cache\n"
+_HEADER = len(_MAGIC) + 8 + 32  # magic, payload length (8 bytes, big-endian), SHA-256
+_ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them
 
 
 def _entry(directory: Path, sha256: str, seed_only: bool) -> Path:
@@ -65,12 +79,14 @@ def _trusted(directory: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
-def load_index(path: str | Path | None = None, seed_only: bool = False) -> PhraseIndex:
+def load_index(
+    path: str | Path | None = None, seed_only: bool = False, directory: Path | None = None
+) -> PhraseIndex:
     """The checked table at `path` (the shipped one when None) with its phrase index, from the
-    cache when it holds this exact table, else built (and cached). `seed_only` restricts it
-    to the article's own rows. Raises `KnowledgeError`."""
+    cache in `directory` when it holds this exact table, else built (and cached there when a
+    directory is given). `seed_only` restricts it to the article's own rows. Raises
+    `KnowledgeError`."""
     table = read_table_file(path)
-    directory = cache_dir()
     entry = _entry(directory, table.sha256, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
         cached = _read_entry(entry, table.name, table.sha256)
@@ -86,14 +102,46 @@ def load_index(path: str | Path | None = None, seed_only: bool = False) -> Phras
 
 
 def _read_entry(entry: Path, name: str, sha256: str) -> PhraseIndex | None:
-    """The index stored in `entry`, or None when it is missing, unreadable or outdated (the
-    caller then builds it again)."""
-    try:
-        plain_knowledge, plain_index = marshal.loads(entry.read_bytes())
-        knowledge = _knowledge(plain_knowledge)._replace(path=name)
-        return PhraseIndex.from_plain(knowledge, plain_index) if knowledge.sha256 == sha256 else None
-    except Exception:  # a corrupt or older-format entry: anything it raises means "rebuild"
+    """The index stored in `entry`, or None when it is missing, unreadable, damaged or
+    outdated (the caller then builds it again)."""
+    payload = _verified_payload(entry)
+    if payload is None:
         return None
+    try:
+        plain = marshal.loads(payload)
+        if not _fits(plain, _SHAPE) or plain[0][1] != sha256:
+            return None
+        plain_knowledge, plain_index = plain
+        knowledge = _knowledge(plain_knowledge)._replace(path=name)
+        return PhraseIndex.from_plain(knowledge, plain_index)
+    except Exception:  # e.g. a phrase naming a symptom the table lacks: rebuild
+        return None
+
+
+def _verified_payload(entry: Path) -> bytes | None:
+    """The entry's payload, if the entry is a regular file whose header matches it in full."""
+    try:
+        handle = os.open(entry, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO never blocks
+    except OSError:
+        return None
+    with open(handle, "rb") as file:
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode) or not _HEADER < info.st_size <= MAX_ENTRY_BYTES:
+                return None
+            raw = file.read(MAX_ENTRY_BYTES + 1)
+        except OSError:
+            return None
+    magic, size = raw[: len(_MAGIC)], int.from_bytes(raw[len(_MAGIC) : len(_MAGIC) + 8], "big")
+    digest, payload = raw[len(_MAGIC) + 8 : _HEADER], raw[_HEADER:]
+    if magic != _MAGIC or size != len(payload) or digest != sha256_digest(payload):
+        return None
+    return payload
+
+
+def _entry_bytes(index: PhraseIndex) -> bytes:
+    payload = marshal.dumps((_plain(index.knowledge), index.to_plain()))
+    return _MAGIC + len(payload).to_bytes(8, "big") + sha256_digest(payload) + payload
 
 
 def _store(directory: Path, entry: Path, index: PhraseIndex) -> None:
@@ -103,30 +151,123 @@ def _store(directory: Path, entry: Path, index: PhraseIndex) -> None:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(directory):
             return
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix="mbc-lookup-", suffix=".tmp")
     except OSError:
         return  # a read-only home: the next run builds the index again
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(marshal.dumps((_plain(index.knowledge), index.to_plain())))
+            file.write(_entry_bytes(index))
         os.replace(temporary, entry)  # atomic: a reader sees the old entry or the whole new one
     except OSError:  # a full disk
         Path(temporary).unlink(missing_ok=True)
         return
+    except BaseException:  # interrupted: leave nothing half-written behind
+        Path(temporary).unlink(missing_ok=True)
+        raise
     _prune(directory)
 
 
 def _prune(directory: Path) -> None:
-    """Keep the cache small: entries for edited tables or old versions are never read again."""
+    """Keep the cache small: entries for edited tables or old versions are never read again.
+    Only files named as this module names its entries are ever removed: the directory may be
+    shared (`MBC_CACHE_DIR=some/project/dir`)."""
     try:
         entries = sorted(
-            (path for path in directory.iterdir() if path.suffix in (".marshal", ".pickle")),
+            (path for path in directory.iterdir() if re.fullmatch(_ENTRY_NAME, path.name)),
             key=lambda path: path.stat().st_mtime,
         )
         for stale in entries[:-MAX_ENTRIES]:
             stale.unlink(missing_ok=True)
     except OSError:
         return  # another process pruned first, or the directory went away
+
+
+class _Many(NamedTuple):
+    """A tuple of any length whose items all have the shape `item`."""
+
+    item: Any
+
+
+class _FrozenSet(NamedTuple):
+    """A frozenset whose items are all of type `item`."""
+
+    item: type
+
+
+class _Dict(NamedTuple):
+    key: type
+    value: type
+
+
+# The shape `_plain` gives a (Knowledge, PlainIndex) pair. A type means exactly that type, a
+# frozenset of types any of them, and a plain tuple that tuple's items in order.
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_TEXTS = _Many(str)
+_WORDS = _FrozenSet(str)
+_CODES = (str, str, _TEXT_OR_NONE, _TEXT_OR_NONE)
+_SYMPTOM = (str, str, str, _TEXTS, bool, _TEXT_OR_NONE, _TEXT_OR_NONE, str, _CODES, _Many((str, str)))
+_SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM), _TEXT_OR_NONE, _TEXT_OR_NONE)
+_LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
+_READING = (
+    _Many((str, str, str, int, str)),  # context rules
+    _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),  # modifiers
+    _Many((str, _TEXTS, _TEXTS, int, str, bool)),  # senses
+    _Many((_TEXTS, _TEXTS, str, str)),  # locations
+)
+_NUMBER_OR_NONE = frozenset({float, type(None)})
+_CONDITION = (_TEXTS, _TEXTS, _TEXTS, _TEXTS, _NUMBER_OR_NONE, _TEXTS, _NUMBER_OR_NONE)
+_RANGE_OR_NONE = frozenset({tuple, type(None)})
+_TRIAGE = (_Many((str, str, str)), _Many((str, str, str, _Many(_CONDITION), str, str, _RANGE_OR_NONE)))
+_KNOWLEDGE = (
+    str, str, str, str, str, _Many((str, str, str, _TEXT_OR_NONE)), str, _Many((str, str, str, str)),
+    _LANGUAGE, _TEXTS, _Many(_SITE), _Many((str, str, _Many(_TEXTS), str, str)), bool, _READING, _TRIAGE,
+)  # fmt: skip
+_INDEX = (
+    (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),
+    _Many((str, _WORDS, str, _TEXT_OR_NONE, int)),
+    _Dict(str, str),
+    (_Many(_TEXTS), _Many(_TEXTS)),  # the stems of the context and modifier literals
+)
+_SHAPE = (_KNOWLEDGE, _INDEX)
+
+
+def _fits(value: Any, shape: Any) -> bool:
+    """Whether `value` has exactly `shape` (see `_SHAPE`)."""
+    if isinstance(shape, type):
+        return type(value) is shape
+    if isinstance(shape, frozenset):
+        return type(value) in shape
+    if isinstance(shape, _FrozenSet):
+        return type(value) is frozenset and _all_fit(value, shape.item)
+    if isinstance(shape, _Dict):
+        return (
+            type(value) is dict
+            and _all_fit(value.keys(), shape.key)
+            and _all_fit(value.values(), shape.value)
+        )
+    if type(value) is not tuple:
+        return False
+    if isinstance(shape, _Many):
+        return _all_fit(value, shape.item)
+    return len(value) == len(shape) and all(map(_fits, value, shape))
+
+
+def _all_fit(values: Any, shape: Any) -> bool:
+    """Whether every one of `values` has `shape`: a column at a time, at C speed where it can
+    (an entry is thousands of strings, and this runs on every cached lookup)."""
+    if isinstance(shape, type):
+        return set(map(type, values)) <= {shape}
+    if isinstance(shape, frozenset):
+        return set(map(type, values)) <= shape
+    if isinstance(shape, _FrozenSet):
+        return set(map(type, values)) <= {frozenset} and _all_fit(frozenset().union(*values), shape.item)
+    if type(shape) is tuple:
+        return (
+            set(map(type, values)) <= {tuple}
+            and set(map(len, values)) <= {len(shape)}
+            and all(map(_all_fit, zip(*values, strict=True), shape))
+        )
+    return all(_fits(value, shape) for value in values)
 
 
 def _plain(value: Any) -> Any:
@@ -139,7 +280,9 @@ def _plain(value: Any) -> Any:
 def _knowledge(plain: Any) -> Knowledge:
     """The inverse of `_plain` for a `Knowledge`: every field in the model's order."""
     (path, sha256, version, title, disclaimer, sources, summary, treatments, language, unrelated, sites,
-     patterns, seed_only) = plain  # fmt: skip
+     patterns, seed_only, reading, triage) = plain  # fmt: skip
+    context, modifiers, senses, locations = reading
+    actions, rules = triage
     return Knowledge(
         path=path,
         sha256=sha256,
@@ -154,16 +297,39 @@ def _knowledge(plain: Any) -> Knowledge:
         sites=tuple(_site(site) for site in sites),
         urgent_patterns=tuple(UrgentPattern(*pattern) for pattern in patterns),
         seed_only=seed_only,
+        reading=Reading(
+            context=tuple(ContextRule(*rule) for rule in context),
+            modifiers=tuple(ModifierRule(*rule) for rule in modifiers),
+            senses=tuple(SenseRule(*rule) for rule in senses),
+            locations=tuple(LocationRule(*rule) for rule in locations),
+        ),
+        triage=TriageTable(
+            actions=tuple(TriageAction(*action) for action in actions),
+            rules=tuple(
+                TriageRule(
+                    rule_id,
+                    name,
+                    level,
+                    tuple(TriageCondition(*group) for group in groups),
+                    advice,
+                    source,
+                    below,
+                )
+                for rule_id, name, level, groups, advice, source, below in rules
+            ),
+        ),
     )
 
 
 def _site(plain: Any) -> Site:
-    site_id, name, tests, symptoms = plain
+    site_id, name, tests, symptoms, description, description_source = plain
     return Site(
         id=site_id,
         name=name,
         tests=tuple(DiagnosticTest(*test) for test in tests),
         symptoms=tuple(_symptom(symptom) for symptom in symptoms),
+        description=description,
+        description_source=description_source,
     )
 
 

@@ -7,8 +7,9 @@ compiled cache never imports PyYAML.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 MAX_FILE_BYTES = 5_000_000  # the shipped table is ~70 kB; anything this big is not a table
 
@@ -51,10 +52,13 @@ def default_path() -> Path:
 def read_table_file(path: str | Path | None = None) -> TableFile:
     """The bytes of the table at `path` (the shipped one when None); `KnowledgeError` if unreadable."""
     file = Path(path) if path is not None else default_path()
-    name = str(file)
+    name = display_name(file)
     try:
-        if file.is_dir():
+        mode = file.stat().st_mode
+        if stat.S_ISDIR(mode):
             raise KnowledgeError([Problem(name, None, "is a directory, not a knowledge file")])
+        if not stat.S_ISREG(mode):  # a FIFO or a device: reading could wait forever
+            raise KnowledgeError([Problem(name, None, "is not a regular file, not a knowledge file")])
         with file.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
@@ -69,7 +73,27 @@ def read_table_file(path: str | Path | None = None) -> TableFile:
     return TableFile(name, raw, _sha256(raw))
 
 
+def display_name(path: str | Path) -> str:
+    """A file name as it is printed and put in JSON: control characters and bytes that are
+    not UTF-8 are shown as escapes."""
+    name = str(path)
+    if name.isprintable():  # nearly always: no need to load the escaping
+        return name
+    from .text import printable, visible
+
+    return visible(printable(name))
+
+
 def _sha256(data: bytes) -> str:
+    return str(_hasher(data).hexdigest())
+
+
+def sha256_digest(data: bytes) -> bytes:
+    """The raw SHA-256 of `data` (the compiled-table cache checks its entries with it)."""
+    return bytes(_hasher(data).digest())
+
+
+def _hasher(data: bytes) -> Any:
     # The interpreter's built-in SHA-256 where it has one: importing hashlib starts OpenSSL,
     # which costs more (~3 ms) than everything else a cached lookup does.
     try:
@@ -79,4 +103,4 @@ def _sha256(data: bytes) -> str:
             from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
+    return sha256(data)

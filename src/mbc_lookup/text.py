@@ -1,6 +1,11 @@
-"""Turning what a person typed into items and comparable words.
+"""Turning what a person typed into parts, words with their offsets, and comparable words.
 
-Splitting: items are separated by commas, semicolons and newlines. Normalising: Unicode NFKC,
+Splitting (`split_parts`): the text is cut into sentences at full stops, question and
+exclamation marks, semicolons and newlines. A sentence whose comma-separated pieces are all
+short is a comma list, and each piece is a part of its own ("headache, no fever,
+dizziness"); any other sentence is one part ("then the whites of her eyes, the sclera,
+turned yellow"). Every word keeps its character offsets into the text as typed, and the
+clause it is in (commas, brackets and dashes start a new clause). Normalising: Unicode NFKC,
 case folding, apostrophes dropped inside words ("can't" -> "cant"), everything that is not a
 letter or digit becomes a space. Words are then reduced to a rough stem (so "headaches",
 "coughing" and "itchy" meet "headache", "cough" and "itch") and mapped through the table's
@@ -16,31 +21,133 @@ from typing import NamedTuple
 
 from .model import Language
 
-ITEM_SEPARATORS = re.compile(r"[,;\n\r\u2028\u2029]+")
-APOSTROPHES = re.compile(r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)")
+# Patterns kept as text are compiled on first use (the `re` module caches them): the JSON
+# path of a plain ASCII list never needs them.
+ITEM_SEPARATORS = r"[,;\n\r\u2028\u2029]+"
+APOSTROPHES = r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)"
 NOT_WORD = re.compile(r"[^\w]+|_+")
 # Control and direction-changing characters: never sent raw to a terminal.
 UNSAFE_FOR_TERMINAL = "[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 MAX_ITEM_CHARS = 500  # longer items are cut: no symptom phrase is anywhere near this long
 
 
-SURROGATES = re.compile("[\ud800-\udfff]")
+SURROGATES = "[\ud800-\udfff]"
+# A word: letters/digits (with combining marks), apostrophes inside it ("can't"), and a
+# decimal point between digits ("38.5").
+WORD_AS_TYPED = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f])+(?:(?:['\u2019\u2018`\u00b4]|(?<=\d)\.(?=\d))(?:[^\W_]|[\u0300-\u036f])+)*"
+)
+# Sentence ends: ! ? ; newlines and the Unicode line breaks, and a full stop before a space or
+# the end (not the one in "38.5" or "example.com").
+SENTENCE_END = re.compile(r"[!?;\n\r\u2028\u2029\u2026]+|\.+(?=\s|$)")
+# Clause breaks inside a sentence: commas, brackets, colons and dashes set off by spaces.
+CLAUSE_BREAK = re.compile(r",|\(|\)|\s[-\u2013\u2014]+\s|\u2014")
+# A sentence is a comma list when every piece has at most LIST_ITEM_MAX_WORDS words and the
+# pieces average at most LIST_MEAN_WORDS: lists are made of short phrases, clauses are longer.
+LIST_ITEM_MAX_WORDS = 6
+LIST_MEAN_WORDS = 3.0
+DECIMAL = re.compile(r"\d+\.\d+")
 
 
 def without_surrogates(text: str) -> str:
     """Text that can be written as UTF-8. Undecodable bytes in a command-line argument reach
     Python as lone surrogates; they become U+FFFD like any other invalid UTF-8."""
-    if not SURROGATES.search(text):
+    if text.isascii() or not re.search(SURROGATES, text):
         return text
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return SURROGATES.sub("\ufffd", text)
+        return re.sub(SURROGATES, "\ufffd", text)
+
+
+class Word(NamedTuple):
+    """A word of a part: cleaned for comparison, with its place in the part as typed."""
+
+    text: str  # NFKC, case-folded, apostrophes removed ("can't" -> "cant")
+    start: int  # character offsets into the part
+    end: int
+    clause: int  # which clause of the part it is in
+
+
+class Part(NamedTuple):
+    """A stretch of the text read on its own: a comma-list item or a sentence."""
+
+    start: int  # character offsets into the whole text
+    end: int
+    listed: bool  # a short item (of a comma list, or alone): read as a whole, like a list item
+
+
+def part_words(text: str) -> tuple[Word, ...]:
+    """The words of one part with their offsets and clause numbers."""
+    breaks = [match.start() for match in CLAUSE_BREAK.finditer(text)]
+    result: list[Word] = []
+    clause = 0
+    for match in WORD_AS_TYPED.finditer(text):
+        while clause < len(breaks) and breaks[clause] < match.start():
+            clause += 1
+        typed = match.group()
+        cleaned = typed if DECIMAL.fullmatch(typed) else "".join(words(clean_text(typed)))
+        if cleaned:
+            result.append(Word(cleaned, match.start(), match.end(), clause))
+    return tuple(result)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in ",:-\u2013\u2014"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_parts(text: str) -> list[Part]:
+    """Cut the text into parts (see the module's docstring). A stretch with no words at all
+    ("[/]", an emoji) is still a part: nothing typed is ever dropped unseen."""
+    parts: list[Part] = []
+    for sentence_start, sentence_end in _spans(SENTENCE_END, text, 0, len(text)):
+        pieces = [
+            (start, end, len(WORD_AS_TYPED.findall(text, start, end)))
+            for start, end in _spans(CLAUSE_BREAK, text, sentence_start, sentence_end)
+            if text[start:end].strip()
+        ]
+        counts = [count for _, _, count in pieces if count]
+        if len(pieces) >= 2 and (
+            not counts
+            or (max(counts) <= LIST_ITEM_MAX_WORDS and sum(counts) <= LIST_MEAN_WORDS * len(counts))
+        ):
+            chosen = [(start, end, True) for start, end, _ in pieces]
+        elif pieces:
+            whole = sum(counts) <= LIST_ITEM_MAX_WORDS
+            chosen = [(sentence_start, sentence_end, whole)]
+        else:
+            chosen = []
+        for start, end, listed in chosen:
+            start, end = _trimmed(text, start, end)
+            if start < end:
+                parts.append(Part(start, end, listed))
+    return parts
+
+
+def _spans(separator: re.Pattern[str], text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The stretches of text[start:end] between matches of `separator`."""
+    for match in separator.finditer(text, start, end):
+        yield start, match.start()
+        start = match.end()
+    yield start, end
+
+
+def printable(text: str) -> str:
+    """`text` that can be printed and put in JSON: the undecodable bytes of a file name or
+    argument that is not UTF-8 (lone surrogates) are shown as escapes (\\xe9)."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def split_items(text: str) -> list[str]:
     """Split user text into trimmed, non-empty items, in order."""
-    return [item.strip() for item in ITEM_SEPARATORS.split(without_surrogates(text)) if item.strip()]
+    return [item.strip() for item in re.split(ITEM_SEPARATORS, without_surrogates(text)) if item.strip()]
 
 
 def visible(text: str) -> str:
@@ -58,7 +165,7 @@ def clean_text(text: str) -> str:
     if not text.isprintable():  # rare: only then look for control characters one by one
         text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     if not text.isascii() or "'" in text or "`" in text:
-        text = APOSTROPHES.sub("", text)
+        text = re.sub(APOSTROPHES, "", text)
     return " ".join(text.split())
 
 
@@ -106,7 +213,9 @@ class Token(NamedTuple):
 class Normalizer:
     """Applies one table's word lists; build it once per knowledge table."""
 
-    def __init__(self, language: Language) -> None:
+    def __init__(self, language: Language, negation_words: tuple[str, ...] = ()) -> None:
+        """`negation_words`: the one-word denials of the context rules ("no", "not"); they are
+        never filler, and suggestions leave them out."""
         self.canonical: dict[str, str] = {}
         for canonical, variants in language.synonyms:
             target = stem(canonical)
@@ -115,7 +224,7 @@ class Normalizer:
                     self.canonical.setdefault(stem(word), target)
         # Filler is matched on the word as written: "bit" is filler, "bites" is not.
         self.ignored = frozenset(_words_of(language.ignore_words))
-        self.negation_cues = frozenset(map(self.key, _words_of(language.negation_cues)))
+        self.negation_words = frozenset(map(self.key, _words_of(negation_words)))
         self.negation_answers = frozenset(map(self.key, _words_of(language.negation_answers)))
         self.conjunctions = frozenset(map(self.key, _words_of(language.conjunctions)))
 
@@ -124,7 +233,7 @@ class Normalizer:
         cls,
         canonical: dict[str, str],
         ignored: frozenset[str],
-        negation_cues: frozenset[str],
+        negation_words: frozenset[str],
         negation_answers: frozenset[str],
         conjunctions: frozenset[str],
     ) -> Normalizer:
@@ -132,13 +241,13 @@ class Normalizer:
         normalizer = cls.__new__(cls)
         normalizer.canonical = canonical
         normalizer.ignored = ignored
-        normalizer.negation_cues = negation_cues
+        normalizer.negation_words = negation_words
         normalizer.negation_answers = negation_answers
         normalizer.conjunctions = conjunctions
         return normalizer
 
     def parts(self) -> tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
-        return self.canonical, self.ignored, self.negation_cues, self.negation_answers, self.conjunctions
+        return self.canonical, self.ignored, self.negation_words, self.negation_answers, self.conjunctions
 
     def key(self, word: str) -> str:
         stemmed = stem(word)
@@ -148,7 +257,7 @@ class Normalizer:
         result = []
         for word in words(cleaned):
             key = self.key(word)
-            ignored = (word in self.ignored or word.isdigit()) and key not in self.negation_cues
+            ignored = (word in self.ignored or word.isdigit()) and key not in self.negation_words
             result.append(Token(word, key, ignored))
         return result
 

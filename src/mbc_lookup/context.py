@@ -1,0 +1,260 @@
+"""The context pass: how each mention is meant, what qualifies it, and which sense a word has.
+
+It follows the ConText algorithm (Harkema et al. 2009, which generalises NegEx), organised the
+way medspaCy organises its rules: every rule is a literal (a run of words, compared after
+stemming) with a category and a direction, and the rules live in the knowledge table.
+
+- Triggers are found left to right, the longest literal first at each word; a "pseudo" trigger
+  ("not only", "no better", "never noticed") takes its words so no shorter trigger can use
+  them. A trigger inside a mention's own words belongs to the symptom ("no appetite") and
+  reaches nothing.
+- A trigger reaches the mentions on its side (forward: after it; backward: before it;
+  bidirectional: both) within its `max_words`, and never past a "terminate" trigger ("but",
+  "although") or the end of the part. Denials, fears and doubts also stop at a comma, and so
+  does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
+  a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
+- A mention reached by several categories takes the strongest: negated, then hypothetical,
+  then historical, then uncertain. Only "present" mentions count toward sites and triage.
+- Modifiers (onset, severity, course, duration, side and location, temperature, treatment)
+  are found the same way, or by a pattern for numbers, and each is given to the nearest mention.
+- A sense rule drops a mention that rests on a word used in another sense ("clothes fit").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .model import Context, ContextRule, Modifier, ModifierRule, Reading, SenseRule
+from .text import Word, stem
+
+# Strongest first: the context a mention takes when several categories reach it.
+PRECEDENCE: tuple[Context, ...] = ("negated", "hypothetical", "historical", "uncertain")
+STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
+MODIFIER_REACH = 6  # words between a modifier and the mention it qualifies, at the most
+
+
+class Trigger(NamedTuple):
+    rule: ContextRule
+    first: int  # word indexes in the part
+    last: int
+
+
+class _Literal(NamedTuple):
+    stems: tuple[str, ...]
+    payload: int  # index of its rule
+
+
+# The stems of every context literal and of every modifier literal, in the table's order: the
+# slow part of building a RuleIndex, so `table_cache` keeps it with the phrase index.
+ReadingStems = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+
+
+def reading_stems(reading: Reading) -> ReadingStems:
+    return (
+        tuple(_literal_stems(rule.literal) for rule in reading.context),
+        tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals),
+    )
+
+
+class RuleIndex:
+    """One table's reading rules, compiled for matching runs of stemmed words. `stems`: what
+    `reading_stems` gives for this `reading` (from the compiled-table cache), else computed."""
+
+    def __init__(self, reading: Reading, stems: ReadingStems | None = None) -> None:
+        self.reading = reading
+        context_stems, modifier_stems = stems if stems is not None else reading_stems(reading)
+        self.context = _compile(context_stems)
+        self.modifier_literals = _compile(modifier_stems)
+        self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
+        # tried on a part with a digit or a word that one of them spells out: most texts have
+        # neither, and compiling them would cost more than the lookup.
+        self.pattern_words = _pattern_words(reading)
+        self._patterns: list[tuple[re.Pattern[str], ModifierRule]] | None = None
+        self.senses: dict[str, list[SenseRule]] = {}
+        for sense in reading.senses:
+            self.senses.setdefault(stem(sense.word), []).append(sense)
+        self.sense_words = {
+            id(sense): (frozenset(map(stem, sense.not_near)), frozenset(map(stem, sense.needs_near)))
+            for sense in reading.senses
+        }
+
+    def triggers(self, stems: list[str]) -> list[Trigger]:
+        rules = self.reading.context
+        return [Trigger(rules[n], first, last) for n, first, last in _scan(self.context, stems)]
+
+    def modifiers(
+        self, text: str, words: tuple[Word, ...], stems: list[str]
+    ) -> list[tuple[Modifier, int, int]]:
+        """(modifier, first word, last word) for every qualifier in the part."""
+        found: list[tuple[Modifier, int, int]] = []
+        taken: set[int] = set()
+        # Patterns first: "finished chemo two years ago" is one qualifier, not "chemo".
+        for pattern, rule in self.patterns() if self.may_match_pattern(words, stems) else ():
+            for match in pattern.finditer(text):
+                start, end = match.start(), match.start() + len(match.group().rstrip())
+                first, last = _words_between(words, start, end)
+                if first is None or last is None or taken.intersection(range(first, last + 1)):
+                    continue
+                value = _pattern_value(rule, match)
+                if value is None:
+                    continue
+                found.append((Modifier(rule.category, value, text[start:end], start, end), first, last))
+                taken.update(range(first, last + 1))
+        for n, first, last in _scan(self.modifier_literals, stems):
+            if taken.intersection(range(first, last + 1)):
+                continue
+            rule = self.reading.modifiers[self.modifier_of_literal[n]]
+            start, end = words[first].start, words[last].end
+            found.append((Modifier(rule.category, rule.value, text[start:end], start, end), first, last))
+            taken.update(range(first, last + 1))
+        found.sort(key=lambda item: item[0].start)
+        return found
+
+    def may_match_pattern(self, words: tuple[Word, ...], stems: list[str]) -> bool:
+        """Whether a pattern can match the part: it has a digit or a word a pattern names."""
+        return any(not word.text.isalpha() for word in words) or not self.pattern_words.isdisjoint(stems)
+
+    def patterns(self) -> list[tuple[re.Pattern[str], ModifierRule]]:
+        if self._patterns is None:
+            self._patterns = [
+                (re.compile(rule.pattern, re.IGNORECASE), rule)
+                for rule in self.reading.modifiers
+                if rule.pattern
+            ]
+        return self._patterns
+
+    def wrong_sense(
+        self, positions: tuple[int, ...], words: tuple[Word, ...], stems: list[str], filler: frozenset[int]
+    ) -> SenseRule | None:
+        """The sense rule that says a mention resting on these words uses one of them in
+        another sense, or None. `filler`: the indexes of words that carry no meaning ("my",
+        "have"); they do not count toward a rule's window, which ends at the clause's end."""
+        clauses = [word.clause for word in words]
+        for position in positions:
+            for sense in self.senses.get(stems[position], ()):
+                not_near, needs_near = self.sense_words[id(sense)]
+                nearby = _nearby(stems, clauses, position, sense.window, filler)
+                alone = len(stems) == len(positions)  # "fits" typed on its own means seizures
+                if nearby & not_near or (needs_near and not nearby & needs_near and not alone):
+                    return sense
+                if alone and sense.otherwise_unrelated:
+                    return sense  # but a word whose everyday sense is the default keeps it
+        return None
+
+
+def context_of(
+    first: int, last: int, triggers: list[Trigger], words: tuple[Word, ...], taken: set[int]
+) -> tuple[Context, tuple[Trigger, ...]]:
+    """How the mention at words first..last is meant, and the triggers that decided it.
+    `taken`: the words of every mention in the part (a trigger among them is the symptom's)."""
+    reached: dict[str, list[Trigger]] = {}
+    ends = [t for t in triggers if t.rule.category == "terminate"]
+    for trigger in triggers:
+        category = trigger.rule.category
+        if category in ("pseudo", "terminate") or taken.intersection(range(trigger.first, trigger.last + 1)):
+            continue
+        direction = trigger.rule.direction
+        if trigger.last < first and direction in ("forward", "bidirectional"):
+            low, high = trigger.last, first
+        elif trigger.first > last and direction in ("backward", "bidirectional"):
+            low, high = last, trigger.first
+        else:
+            continue
+        if high - low > trigger.rule.max_words:
+            continue
+        if any(low < end.first < high for end in ends):
+            continue
+        # A trigger looking both ways does not reach back across a comma ("numb since yesterday,
+        # and years ago I had a seizure"); one that only looks back does ("a cough, gone now").
+        reaching_back = trigger.first > last and direction == "bidirectional"
+        if (reaching_back or category in STOPPED_BY_COMMA) and words[low].clause != words[high].clause:
+            continue
+        reached.setdefault(category, []).append(trigger)
+    for category in PRECEDENCE:
+        if category in reached:
+            return category, tuple(reached[category])
+    return "present", ()
+
+
+def _nearby(
+    stems: list[str], clauses: list[int], position: int, window: int, filler: frozenset[int]
+) -> set[str]:
+    """The stems within `window` meaningful words either side of `position`, in its clause
+    (filler words between them are included but not counted: "fingernails on my left hand
+    have fractured")."""
+    nearby: set[str] = set()
+    for step in (-1, 1):
+        counted = 0
+        index = position + step
+        while 0 <= index < len(stems) and counted < window and clauses[index] == clauses[position]:
+            nearby.add(stems[index])
+            counted += index not in filler
+            index += step
+    return nearby
+
+
+def _pattern_words(reading: Reading) -> frozenset[str]:
+    """The stems of the words the patterns spell out ("temperature", "days", "chemo"): a part
+    with none of them and no digit cannot match a pattern. Escapes (\\b, \\s) are not words."""
+    spelled = " ".join(re.sub(r"\\.", " ", rule.pattern) for rule in reading.modifiers if rule.pattern)
+    return frozenset(stem(word) for word in re.findall(r"[a-z]+", spelled.lower()))
+
+
+def _literal_stems(literal: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in _literal_words(literal))
+
+
+def _compile(literals: tuple[tuple[str, ...], ...]) -> dict[str, list[_Literal]]:
+    """Literals (as stems) by their first stem, longest first."""
+    index: dict[str, list[_Literal]] = {}
+    for n, stems in enumerate(literals):
+        if stems:
+            index.setdefault(stems[0], []).append(_Literal(stems, n))
+    for entries in index.values():
+        entries.sort(key=lambda entry: -len(entry.stems))
+    return index
+
+
+def _literal_words(literal: str) -> list[str]:
+    from .text import clean_text, words
+
+    return words(clean_text(literal))
+
+
+def _scan(index: dict[str, list[_Literal]], stems: list[str]) -> list[tuple[int, int, int]]:
+    """(payload, first, last) of non-overlapping literals, left to right, longest first."""
+    found: list[tuple[int, int, int]] = []
+    position = 0
+    while position < len(stems):
+        for entry in index.get(stems[position], ()):
+            end = position + len(entry.stems)
+            if tuple(stems[position:end]) == entry.stems:
+                found.append((entry.payload, position, end - 1))
+                position = end
+                break
+        else:
+            position += 1
+    return found
+
+
+def _words_between(words: tuple[Word, ...], start: int, end: int) -> tuple[int | None, int | None]:
+    inside = [n for n, word in enumerate(words) if word.start < end and word.end > start]
+    return (inside[0], inside[-1]) if inside else (None, None)
+
+
+def _pattern_value(rule: ModifierRule, match: re.Match[str]) -> str | None:
+    """A pattern's value: for a temperature, degrees Celsius ("38.5C"); else the rule's."""
+    if rule.category != "temperature":
+        return rule.value
+    try:
+        number = float(match.group("number"))
+    except (IndexError, TypeError, ValueError):
+        return None
+    unit = (match.groupdict().get("unit") or "").strip().lower()
+    fahrenheit = "f" in unit or number >= 90  # nobody's temperature is 90 degrees Celsius
+    celsius = (number - 32) * 5 / 9 if fahrenheit else number
+    if not 34.0 <= celsius <= 43.0:
+        return None  # not a body temperature
+    return f"{celsius:.1f}C"

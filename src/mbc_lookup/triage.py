@@ -1,0 +1,167 @@
+"""Triage: how urgently the person should get care, from what they typed.
+
+Four levels, lowest first: none, routine, urgent, emergency. The rules live in the knowledge
+table's `triage` section, each with its source (UKONS, NICE, NHS and cancer-charity guidance).
+A rule holds when each of its groups holds through a different symptom (or the text's
+temperature or treatment context), counting only mentions meant as present. The lookup's level
+is the highest level of the rules that hold; every rule that holds is a reason, with the
+modifiers that decided it. Nothing here invents a threshold: the numbers are the table's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from .model import (
+    TRIAGE_LEVELS,
+    InputResult,
+    Knowledge,
+    Match,
+    Modifier,
+    Source,
+    Symptom,
+    Triage,
+    TriageCondition,
+    TriageLevel,
+    TriageReason,
+    UrgentFinding,
+)
+
+
+class _Evidence(NamedTuple):
+    text: str | None  # the part it rests on, if a mention
+    symptom: Symptom | None
+    modifiers: tuple[str, ...]  # "category:value" that decided it
+
+
+class _Mention(NamedTuple):
+    item: InputResult
+    match: Match
+    around: frozenset[str]  # every modifier in the mention's part
+    own: frozenset[str]  # the modifiers given to the mention itself
+
+
+def assess(inputs: tuple[InputResult, ...], modifiers: tuple[Modifier, ...], knowledge: Knowledge) -> Triage:
+    """The triage of one lookup."""
+    table = knowledge.triage
+    mentions = [
+        _Mention(
+            item,
+            match,
+            _names(m for m in modifiers if item.start <= m.start < item.end),
+            _names(match.modifiers),
+        )
+        for item in inputs
+        for match in item.matches
+        if match.present
+    ]
+    everywhere = _names(modifiers)
+    temperatures = [float(m.value[:-1]) for m in modifiers if m.category == "temperature"]
+    reasons: list[TriageReason] = []
+    for rule in table.rules:
+        normal = rule.normal_temperatures
+        if normal is not None and temperatures and all(normal[0] <= t < normal[1] for t in temperatures):
+            continue  # the text gives a temperature, and it is a normal one
+        used: set[str] = set()
+        evidence: list[_Evidence] = []
+        for group in rule.all_of:
+            found = _holds(group, mentions, everywhere, temperatures, used)
+            if found is None:
+                break
+            evidence.append(found)
+        else:
+            reasons.append(
+                TriageReason(
+                    rule=rule,
+                    inputs=tuple(dict.fromkeys(e.text for e in evidence if e.text is not None)),
+                    symptoms=tuple(dict.fromkeys(e.symptom for e in evidence if e.symptom is not None)),
+                    modifiers=tuple(dict.fromkeys(name for e in evidence for name in e.modifiers)),
+                    source=_source(knowledge, rule.source),
+                )
+            )
+    reasons.sort(key=lambda reason: -TRIAGE_LEVELS.index(reason.rule.level))
+    level: TriageLevel = reasons[0].rule.level if reasons else "none"
+    actions = {action.level: action.action for action in table.actions}
+    return Triage(level=level, action=actions.get(level, ""), reasons=tuple(reasons))
+
+
+def urgent_findings(triage: Triage) -> tuple[UrgentFinding, ...]:
+    """The reasons at emergency or urgent level, as the lookup's `urgent` list: a rule about
+    one symptom is reported as that symptom, a rule of several groups as a pattern."""
+    findings: list[UrgentFinding] = []
+    seen: set[str] = set()
+    for reason in triage.reasons:
+        if reason.rule.level not in ("urgent", "emergency"):
+            continue
+        single = len(reason.rule.all_of) == 1 and len(reason.symptoms) == 1
+        finding_id = reason.symptoms[0].id if single else reason.rule.id
+        if finding_id in seen:
+            continue
+        seen.add(finding_id)
+        findings.append(
+            UrgentFinding(
+                kind="symptom" if single else "pattern",
+                id=finding_id,
+                name=reason.symptoms[0].name if single else reason.rule.name,
+                inputs=reason.inputs,
+                symptoms=reason.symptoms,
+                advice=reason.rule.advice,
+                source=reason.source,
+            )
+        )
+    return tuple(findings)
+
+
+def _holds(
+    group: TriageCondition,
+    mentions: list[_Mention],
+    everywhere: frozenset[str],
+    temperatures: list[float],
+    used: set[str],
+) -> _Evidence | None:
+    """How the group holds (a mention first, then a temperature, then the text), or None."""
+    wanted = set(group.symptoms)
+    with_any, with_all, without = set(group.with_any), set(group.with_all), set(group.without)
+    for mention in mentions:
+        symptom = mention.match.symptom
+        if symptom.id in used or ("*" not in wanted and symptom.id not in wanted):
+            continue
+        if with_any and not with_any & mention.around:
+            continue
+        if with_all and not with_all <= mention.around:
+            continue
+        if without & mention.own:
+            continue
+        used.add(symptom.id)
+        decided = sorted((with_any | with_all) & mention.around)
+        decided += _temperature_named(group, temperatures)  # "fever 38.6": the number decided too
+        return _Evidence(mention.item.text, symptom, tuple(decided))
+    named = _temperature_named(group, temperatures)
+    if named:
+        return _Evidence(None, None, tuple(named))
+    named = sorted(set(group.text_has) & everywhere)
+    if named:
+        return _Evidence(None, None, tuple(named))
+    return None
+
+
+def _temperature_named(group: TriageCondition, temperatures: list[float]) -> list[str]:
+    """The temperature that meets the group's threshold, as "temperature:38.6C", if any."""
+    high, low = group.temperature_at_least, group.temperature_below
+    if high is not None and temperatures and max(temperatures) >= high:
+        return [f"temperature:{max(temperatures):.1f}C"]
+    if low is not None and temperatures and min(temperatures) < low:
+        return [f"temperature:{min(temperatures):.1f}C"]
+    return []
+
+
+def _names(modifiers: Iterable[Modifier]) -> frozenset[str]:
+    return frozenset(f"{m.category}:{m.value}" for m in modifiers)
+
+
+def _source(knowledge: Knowledge, source_id: str) -> Source | None:
+    try:
+        return knowledge.source(source_id)
+    except KeyError:
+        return None

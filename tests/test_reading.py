@@ -1,0 +1,372 @@
+"""Reading whole texts (issue 11): one test per failure the issue listed, each asserting what a
+person would see: which sites are reported, what counts, what is kept about each mention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import Result
+
+from helpers import parse_document
+from mbc_lookup.api import lookup, lookup_items, lookup_text
+from mbc_lookup.context import RuleIndex
+from mbc_lookup.matching import Matcher
+from mbc_lookup.model import LookupResult, Match
+from mbc_lookup.reading import Reader
+
+Run = Callable[..., Result]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sites(result: LookupResult) -> list[str]:
+    return [site.site.id for site in result.sites]
+
+
+def matches(result: LookupResult) -> list[Match]:
+    return [match for item in result.inputs for match in item.matches]
+
+
+def only(result: LookupResult, symptom_id: str) -> Match:
+    found = [match for match in matches(result) if match.symptom.id == symptom_id]
+    assert len(found) == 1, [m.symptom.id for m in matches(result)]
+    return found[0]
+
+
+def modifiers(match: Match) -> set[tuple[str, str]]:
+    return {(modifier.category, modifier.value) for modifier in match.modifiers}
+
+
+def json_lookup(mbc: Run, text: str) -> dict[str, Any]:
+    result = mbc("symptoms", text, "--json")
+    assert result.exit_code in (0, 1), result.output
+    return parse_document(result.stdout)
+
+
+def json_matches(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [match for item in document["inputs"] for match in item["matches"]]
+
+
+# --- negation -----------------------------------------------------------------------------
+
+
+def test_a_denied_headache_reports_no_site(reader: Reader) -> None:
+    result = lookup_text("I don't have a headache", reader)
+    assert sites(result) == []
+    assert only(result, "brain.headache").context == "negated"
+
+
+def test_a_denial_after_but_does_not_reach_back(mbc: Run) -> None:
+    document = json_lookup(mbc, "headache but no fever")
+    contexts = {match["symptom_id"]: match["context"] for match in json_matches(document)}
+    assert contexts == {"brain.headache": "present", "liver.fever": "negated"}
+    assert [site["site"] for site in document["sites"]] == ["brain"]
+
+
+def test_never_noticed_is_not_a_denial(reader: Reader) -> None:
+    result = lookup_text("I'd never noticed the lump on my neck", reader)
+    assert sites(result) == ["lymph_nodes"]
+    assert matches(result)[0].context == "present"
+
+
+# --- everyday English is not a symptom ------------------------------------------------------
+
+
+def test_clothes_that_fit_badly_are_not_a_seizure(mbc: Run) -> None:
+    document = json_lookup(mbc, "my clothes fit badly")
+    assert document["sites"] == []
+    assert document["urgent"] == []
+
+
+@pytest.mark.parametrize("text", ["numbers", "waiting", "numbers, waiting", "I keep mixing up numbers"])
+def test_typo_repair_never_turns_english_words_into_symptoms(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) == []
+    assert sites(result) == []
+
+
+def test_blood_from_a_nosebleed_is_no_site(reader: Reader) -> None:
+    result = lookup_text("spots of blood on my pillow from a nosebleed", reader)
+    assert sites(result) == []
+    assert result.urgent == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["my fingernails fractured", "the fingernails on my left hand have fractured"]
+)
+def test_fractured_fingernails_are_not_a_bone_fracture(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert "bone.fracture" not in [m.symptom.id for m in matches(result)]
+    assert sites(result) == []
+
+
+# --- descriptions spread over a sentence ----------------------------------------------------
+
+
+def test_whites_of_the_eyes_named_apart_from_turned_yellow(reader: Reader) -> None:
+    result = lookup_text("Then the whites of her eyes, the sclera, turned yellow", reader)
+    assert sites(result) == ["liver"]
+
+
+def test_a_lump_felt_at_the_collarbone(reader: Reader) -> None:
+    result = lookup_text("brushing my hand over my collarbone, I felt a lump", reader)
+    assert sites(result) == ["lymph_nodes"]
+
+
+# --- counting -------------------------------------------------------------------------------
+
+
+def test_two_symptoms_in_one_sentence_score_like_a_list(reader: Reader) -> None:
+    sentence = lookup_text("I've had a headache all week and I keep feeling dizzy", reader)
+    listed = lookup_text("headache, dizziness", reader)
+    assert sites(sentence) == sites(listed) == ["brain"]
+    assert sentence.sites[0].score == listed.sites[0].score == 2.0
+
+
+def test_the_same_symptom_typed_twice_counts_once(reader: Reader) -> None:
+    result = lookup_text("I have a headache. The headache is there every morning.", reader)
+    assert len(matches(result)) == 2
+    assert result.sites[0].score == 1.0
+    assert lookup_items(["headache", "headaches"], reader).sites[0].score == 1.0
+
+
+# --- body location decides the site ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "numbness in my leg",
+        "numbness in both legs",
+        "I've gone numb below the hip",
+        "numbness in the saddle area",
+    ],
+)
+def test_numbness_in_the_legs_or_saddle_ranks_bone_first(reader: Reader, text: str) -> None:
+    assert sites(lookup_text(text, reader))[0] == "bone"
+
+
+@pytest.mark.parametrize("text", ["weakness on one side of my face", "my arm is weak on one side"])
+def test_one_sided_face_or_arm_weakness_ranks_brain_first(reader: Reader, text: str) -> None:
+    assert sites(lookup_text(text, reader))[0] == "brain"
+
+
+def test_pain_under_the_right_ribs_ranks_liver_first(mbc: Run) -> None:
+    document = json_lookup(mbc, "I have pain under my right ribs")
+    assert document["sites"][0]["site"] == "liver"
+    assert json_matches(document)[0]["located_site"] == "liver"
+
+
+# --- descriptions in everyday words -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("my left arm looks bigger than my right", "lymph_nodes"),
+        ("urine dark like tea, pale stools", "liver"),
+        ("my lung sac keeps filling up", "lungs"),
+        ("I look five months pregnant", "liver"),
+        ("I've lost my words", "brain"),
+        ("can't put weight on my hip", "bone"),
+    ],
+)
+def test_descriptions_point_to_their_site(reader: Reader, text: str, site: str) -> None:
+    assert sites(lookup_text(text, reader))[0] == site
+
+
+# --- modifiers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("a sudden headache", ("onset", "sudden")),
+        ("a new headache", ("onset", "new")),
+        ("a mild headache", ("severity", "mild")),
+        ("a severe headache", ("severity", "severe")),
+        ("the worst headache of my life", ("severity", "worst")),
+        ("my headache is getting worse", ("course", "worsening")),
+        ("my headache is getting better", ("course", "improving")),
+        ("my headache is the same as usual", ("course", "stable")),
+        ("I've had a headache for three weeks", ("duration", "weeks")),
+    ],
+)
+def test_modifiers_are_kept_per_mention(reader: Reader, text: str, wanted: tuple[str, str]) -> None:
+    assert wanted in modifiers(only(lookup_text(text, reader), "brain.headache"))
+
+
+def test_side_and_location_are_kept(reader: Reader) -> None:
+    match = only(lookup_text("numbness in my left leg", reader), "bone.numbness_weakness")
+    assert {("side", "left"), ("location", "leg")} <= modifiers(match)
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius"), [("I have a fever of 38.5", "38.5C"), ("my temperature is 101F", "38.3C")]
+)
+def test_temperatures_are_given_in_celsius(reader: Reader, text: str, celsius: str) -> None:
+    assert ("temperature", celsius) in modifiers(only(lookup_text(text, reader), "liver.fever"))
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("I'm on chemo and I have a fever", "on"),
+        ("I had chemo last week and now I have a fever", "recent"),
+        ("I finished chemo 2 years ago and now I have a fever", "past"),
+    ],
+)
+def test_treatment_is_kept_and_dates_the_treatment_only(reader: Reader, text: str, when: str) -> None:
+    result = lookup_text(text, reader)
+    fever = only(result, "liver.fever")
+    assert ("treatment", when) in modifiers(fever)
+    assert fever.context == "present"  # "two years ago" is when the chemo ended, not the fever
+    assert sites(result) == ["liver"]
+
+
+def test_modifiers_in_the_json(mbc: Run) -> None:
+    text = "sudden severe headache, temperature 101F"
+    document = json_lookup(mbc, text)
+    found = {(m["category"], m["value"]) for match in json_matches(document) for m in match["modifiers"]}
+    assert {("onset", "sudden"), ("severity", "severe"), ("temperature", "38.3C")} <= found
+    for modifier in document["modifiers"]:
+        assert text[modifier["span"]["start"] : modifier["span"]["end"]] == modifier["text"]
+
+
+# --- past, feared and doubted mentions ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("years ago I had a seizure", "historical"),
+        ("before my surgery I had back pain", "historical"),
+        ("I'm worried I might get headaches", "hypothetical"),
+        ("what if I get headaches", "hypothetical"),
+        ("maybe a headache", "uncertain"),
+        ("I'm not sure if I have a headache", "uncertain"),
+    ],
+)
+def test_past_feared_and_doubted_mentions_count_toward_no_site(
+    reader: Reader, text: str, context: str
+) -> None:
+    result = lookup_text(text, reader)
+    assert [match.context for match in matches(result)] == [context]
+    assert matches(result)[0].cues  # the words that decided it are shown
+    assert sites(result) == []
+    assert result.urgent == ()
+
+
+def test_not_counted_mentions_are_shown_with_their_context(mbc: Run) -> None:
+    document = json_lookup(mbc, "years ago I had a seizure")
+    (match,) = json_matches(document)
+    assert (match["symptom_id"], match["context"], match["cues"]) == (
+        "brain.seizures",
+        "historical",
+        ["years ago"],
+    )
+    assert document["sites"] == [] and document["urgent"] == []
+    table = mbc("symptoms", "years ago I had a seizure")
+    assert "seizure" in table.stdout and "years ago" in table.stdout  # shown, with its cue
+
+
+def test_a_carer_describing_someone_else_counts(reader: Reader) -> None:
+    result = lookup_text("my dad suddenly doesn't know where he is", reader)
+    assert only(result, "brain.confusion").context == "present"
+    assert sites(result)[0] == "brain"
+
+
+# --- hiccups --------------------------------------------------------------------------------------
+
+
+def test_a_single_bout_of_hiccups_is_an_everyday_complaint(reader: Reader) -> None:
+    result = lookup_text("hiccups", reader)
+    assert sites(result) == []
+    assert result.inputs[0].unrelated == "hiccups"
+
+
+def test_hiccups_that_will_not_stop_point_to_the_liver(reader: Reader) -> None:
+    assert sites(lookup_text("hiccups for two days that won't stop", reader)) == ["liver"]
+
+
+# --- spans and the schema -----------------------------------------------------------------------
+
+SPAN_TEXTS = [
+    "I don't have a headache but my left leg has gone numb since yesterday",
+    "Then the whites of her eyes, the sclera, turned yellow",
+    "Headache, no fever; dizziness.\nMy mum can't stop being sick  and she is confused!",
+    "brushing my hand over my collarbone, I felt a lump",
+]
+
+
+@pytest.mark.parametrize("text", SPAN_TEXTS)
+def test_every_span_holds_the_mention_as_typed(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    normalizer = reader.matcher.normalizer
+    assert matches(result)
+    for item in result.inputs:
+        assert text[item.start : item.end] == item.text
+        for match in item.matches:
+            typed = text[match.start : match.end]
+            assert typed[0].isalnum() and typed[-1].isalnum()  # whole words, nothing around them
+            # the words of the phrase it matched, and the span is no wider than they are
+            keys = normalizer.content_keys(typed)
+            assert set(keys) >= normalizer.content_set(match.matched)
+            assert keys[0] in normalizer.content_set(match.matched)
+            assert keys[-1] in normalizer.content_set(match.matched)
+            for modifier in match.modifiers:
+                assert text[modifier.start : modifier.end] == modifier.text
+
+
+@pytest.mark.parametrize("text", SPAN_TEXTS)
+def test_json_spans_and_schema(mbc: Run, text: str) -> None:
+    document = json_lookup(mbc, text)  # validated against schema.json
+    assert document["text"] == text
+    for item in document["inputs"]:
+        assert text[item["span"]["start"] : item["span"]["end"]] == item["text"]
+        for match in item["matches"]:
+            typed = text[match["span"]["start"] : match["span"]["end"]]
+            assert typed == typed.strip() and typed
+
+
+def test_a_mention_span_covers_the_phrase_words(reader: Reader) -> None:
+    text = "Then the whites of her eyes, the sclera, turned yellow"
+    match = only(lookup_text(text, reader), "liver.jaundice")
+    assert text[match.start : match.end] == "whites of her eyes, the sclera, turned yellow"
+
+
+# --- comma lists behave as before ----------------------------------------------------------------
+
+
+def test_a_comma_list_is_read_item_by_item() -> None:
+    result = lookup("headache, no fever, dizziness")
+    assert [item.text for item in result.inputs] == ["headache", "no fever", "dizziness"]
+    assert [item.negated for item in result.inputs] == [False, True, False]
+    assert [(site.site.id, site.score) for site in result.sites] == [("brain", 2.0)]
+
+
+def test_a_comma_list_on_the_command_line(mbc: Run) -> None:
+    document = json_lookup(mbc, "headache, no fever, dizziness")
+    assert [item["text"] for item in document["inputs"]] == ["headache", "no fever", "dizziness"]
+    assert [(site["site"], site["score"]) for site in document["sites"]] == [("brain", 2.0)]
+
+
+# --- the pattern gate ------------------------------------------------------------------------------
+
+
+def test_skipping_patterns_on_parts_without_digits_or_pattern_words_changes_nothing(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patterns are compiled and tried only on a part with a digit or a word they spell out;
+    trying them on every part finds the same modifiers in every labelled sentence."""
+    import yaml
+
+    cases = yaml.safe_load((ROOT / "benchmarks" / "eval" / "sentences.yaml").read_text(encoding="utf-8"))
+    texts = [case["text"] for case in cases["cases"]] + SPAN_TEXTS
+    texts += ["temp 38.5", "fever for a few days", "had chemo on monday, now feverish", "101 F"]
+    gated = [lookup_text(text, Reader(matcher)) for text in texts]
+    monkeypatch.setattr(RuleIndex, "may_match_pattern", lambda *args: True)
+    assert [lookup_text(text, Reader(matcher)) for text in texts] == gated
+    assert any(m.category == "duration" for result in gated for m in result.modifiers)

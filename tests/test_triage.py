@@ -1,0 +1,145 @@
+"""Triage: each oncology emergency the guidance names, at each of its levels, end to end.
+
+The cases are written from ../shared/research/triage-standards.md in patients' words. A case
+names the level a person should be told and, where it matters, the rule that must decide it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from typer.testing import Result
+
+from helpers import parse_document
+from mbc_lookup.api import lookup_text
+from mbc_lookup.reading import Reader
+
+Mbc = Callable[..., Result]
+
+CASES = [
+    # spinal cord compression: neurological signs alone are an emergency; spinal pain is same-day
+    ("my legs went weak and numb this afternoon", "emergency", "triage.spinal_leg_signs"),
+    ("back pain and now I cant walk properly", "emergency", "pattern.spinal_cord_compression"),
+    ("suddenly cant control my bladder", "emergency", "triage.spinal_neurological_signs"),
+    ("numb between my legs and in my bottom since yesterday", "emergency", "triage.spinal_leg_signs"),
+    ("new pain in the middle of my back, worse at night", "urgent", "triage.spinal_pain"),
+    ("back pain that is getting worse and wakes me up", "urgent", "triage.spinal_pain"),
+    ("mild lower back ache, same as it has been for months", "routine", "triage.report"),
+    # neutropenic sepsis: the threshold and treatment context decide
+    ("temperature 38.4 and I had chemo 5 days ago", "urgent", "triage.neutropenic_sepsis"),
+    ("on chemo, temp 101F and shivering", "urgent", "triage.neutropenic_sepsis"),
+    ("fever of 38.9 on chemo and now she is confused", "emergency", "triage.sepsis_signs"),
+    ("temp 37.1 on chemo, feel fine", "none", None),
+    ("fever of 38 for two days, not on any treatment", "routine", "triage.report"),
+    ("on chemo, temperature 35.6 and feel awful", "urgent", "triage.low_temperature"),
+    # high calcium: the combination decides; with confusion or drowsiness it is an emergency
+    ("so thirsty and passing loads of urine and constipated", "urgent", "triage.hypercalcaemia"),
+    ("very thirsty, passing a lot of urine and now really drowsy", "emergency", "pattern.hypercalcaemia"),
+    ("the hospital said my calcium is 3.2", "urgent", "triage.high_calcium"),
+    # superior vena cava obstruction: noisy breathing or breathlessness makes it an emergency
+    ("my face and neck are swollen and my collar feels tight", "urgent", "triage.svco"),
+    ("swollen face and neck and noisy breathing", "emergency", "triage.svco_breathing"),
+    # raised pressure in the head; sudden worst-ever headache
+    ("headache worse in the mornings and I keep being sick", "urgent", "triage.raised_pressure"),
+    ("worst headache of my life, came on suddenly", "emergency", "triage.thunderclap_headache"),
+    ("headaches that keep getting worse", "urgent", "triage.headache_worsening"),
+    ("mild headache now and then, goes with paracetamol", "routine", "triage.report"),
+    # stroke signs, seizures
+    ("her face is drooping on one side and her speech is slurred", "emergency", "triage.stroke"),
+    ("sudden weakness in my left arm", "emergency", "triage.one_sided_weakness"),
+    ("had a fit for the first time this morning", "emergency", "triage.seizure"),
+    ("had a seizure years ago as a child, none since", "none", None),
+    # breathlessness graded by onset, severity and rest
+    ("so breathless I cant finish a sentence", "emergency", "triage.breathless_severe"),
+    ("suddenly cant breathe", "emergency", "triage.breathless_severe"),
+    ("getting more short of breath over the last week", "urgent", "triage.breathless"),
+    ("a bit out of breath walking up hills, same as the last few months", "routine", "triage.report"),
+    # coughing blood: streaks vs more
+    ("coughed up streaks of blood this morning", "urgent", "triage.coughing_blood"),
+    ("coughing up a cupful of blood", "emergency", "triage.coughing_blood_heavy"),
+    ("coughing up blood and I cant catch my breath", "emergency", "triage.coughing_blood_breathless"),
+    # chest pain
+    ("crushing chest pain spreading down my left arm", "emergency", "triage.chest_pain"),
+    ("sudden severe chest pain", "emergency", "triage.chest_pain"),
+    ("mild chest pain that comes and goes", "routine", "triage.report"),
+    # jaundice
+    ("my eyes have gone yellow", "urgent", "triage.jaundice"),
+    ("yellow skin and a fever and really bad tummy pain", "emergency", "triage.jaundice_unwell"),
+    # fracture: unable to bear weight; sudden severe bone pain
+    ("sudden pain in my hip and I cant put weight on it", "emergency", "triage.fracture"),
+    ("sudden severe pain in my thigh bone", "urgent", "triage.sudden_bone_pain"),
+    ("aching bones, same as usual", "routine", "triage.report"),
+    # confusion and drowsiness
+    ("my dad suddenly doesnt know where he is", "emergency", "triage.sudden_confusion"),
+    ("mum has become gradually more forgetful over a few months", "routine", "triage.report"),
+    ("suddenly very drowsy and hard to wake", "emergency", "triage.sudden_drowsiness"),
+    ("a bit more sleepy in the afternoons lately", "routine", "triage.report"),
+    # nothing associated, and words in another sense
+    ("sprained my ankle playing netball", "none", None),
+    ("my clothes fit badly", "none", None),
+    ("had a cough last week but its gone now", "none", None),
+]
+
+
+@pytest.mark.parametrize(("text", "level", "rule"), CASES)
+def test_each_condition_at_each_level(reader: Reader, text: str, level: str, rule: str | None) -> None:
+    triage = lookup_text(text, reader).triage
+    assert triage.level == level, [(r.rule.id, r.rule.level) for r in triage.reasons]
+    if rule is not None:
+        assert rule in [reason.rule.id for reason in triage.reasons if reason.rule.level == level]
+    assert triage.action  # every level says what to do in plain words
+
+
+def test_the_level_is_the_highest_reason_and_reasons_say_what_decided_them(reader: Reader) -> None:
+    triage = lookup_text("sudden weakness in both legs and my back hurts, on chemo, temp 38.5", reader).triage
+    assert triage.level == "emergency"
+    levels = [reason.rule.level for reason in triage.reasons]
+    assert levels == sorted(levels, key=["routine", "urgent", "emergency"].index, reverse=True)
+    legs = next(reason for reason in triage.reasons if reason.rule.id == "triage.spinal_leg_signs")
+    assert "location:leg" in legs.modifiers
+    fever = next(reason for reason in triage.reasons if reason.rule.id == "triage.neutropenic_sepsis")
+    assert "temperature:38.5C" in fever.modifiers and "treatment:on" in fever.modifiers
+
+
+def test_a_denied_danger_sign_does_not_raise_the_level(reader: Reader) -> None:
+    assert (
+        lookup_text("back ache for months, no numbness, no weakness, walking fine", reader).triage.level
+        == "routine"
+    )
+    assert lookup_text("not on chemo, temperature 38.2", reader).triage.level == "routine"
+
+
+def test_json_has_triage_and_keeps_the_urgent_list(mbc: Mbc) -> None:
+    document = parse_document(mbc("symptoms", "had a seizure this morning", "--json").stdout)
+    assert document["triage"]["level"] == "emergency"
+    reason = document["triage"]["reasons"][0]
+    assert reason["rule"] == "triage.seizure" and reason["source"]["publisher"] == "Epilepsy Society"
+    assert reason["inputs"] == ["had a seizure this morning"]
+    assert document["urgent"][0]["symptom_id"] == "brain.seizures"  # older scripts keep working
+    none = parse_document(mbc("symptoms", "toothache", "--json").stdout)
+    assert none["triage"] == {"level": "none", "action": none["triage"]["action"], "reasons": []}
+
+
+def test_the_terminal_leads_with_the_level_in_words_without_colour(mbc: Mbc) -> None:
+    out = mbc("symptoms", "coughed up streaks of blood", env={"NO_COLOR": "1"}).stdout
+    assert out.lstrip("┏━ \n").startswith("How urgent: urgent") or out.index("URGENT") < out.index("Sites")
+    assert "URGENT: contact your care team today" in out
+    assert "\x1b[" not in out
+
+
+def test_explain_shows_which_rule_decided_and_why(mbc: Mbc) -> None:
+    out = mbc("symptoms", "fever 38.6 and had chemo last week", "--explain").stdout
+    assert "Which triage rules hold, and why" in out
+    assert "triage.neutropenic_sepsis" in out and "temperature:38.6C" in out
+
+
+def test_the_loader_checks_triage_rules(
+    mbc: Mbc, table_text: str, write_table: Callable[[str], object]
+) -> None:
+    broken = table_text.replace("symptoms: [brain.seizures]\n", "symptoms: [brain.fits]\n", 1)
+    broken = broken.replace("with_any: [severity:worst]", "with_any: [severity:worstest]", 1)
+    result = mbc("validate", str(write_table(broken)))
+    assert result.exit_code == 2
+    assert "names unknown symptom 'brain.fits'" in result.stdout
+    assert "names 'severity:worstest', which no modifier gives" in result.stdout

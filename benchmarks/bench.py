@@ -1,7 +1,8 @@
 """Start-up, batch speed and memory of `mbc`, each against its floor (issue 6's targets).
 
-    python benchmarks/bench.py               # everything: about four minutes
+    python benchmarks/bench.py               # everything: about half an hour
     python benchmarks/bench.py --only startup --pairs 31
+    python benchmarks/bench.py --only jobs   # --jobs 1 vs --jobs 2 (benchmarks/bench_jobs.py)
 
 Run it in the venv where mbc-lookup is installed. Each comparison runs its pair A, B, A, B,
 ... interleaved (so drift in machine load hits both alike), after warm-up runs, and prints the
@@ -13,6 +14,11 @@ warm (its first build is a one-off per table version), as it is for every run af
 3. `mbc batch` over 100,000 generated lines vs `plain_batch.py` (extractOne per phrase)
 4. peak memory of `mbc batch` on 1,000,000 lines vs on 10,000 lines
 5. `mbc symptoms "headache, dizziness" --json` vs a bare `python -c pass`
+6. `mbc batch --jobs 1` vs `--jobs 2` on 1,000,000 lines, with and without repeated lines:
+   lines per second, speed-up, peak memory of the process tree on 1M vs 10k lines
+7. the Dask engine path (`python -m mbc_lookup.dask_job`, Parquet in and out, local mode) on
+   the same 1M lines: rows identical to `mbc batch`, lines per second per core (needs the
+   `dask` extra)
 
 `--floors PYTHON...` instead times the JSON floor app under other interpreters (venvs with
 other typer releases) against a bare start of each: how the typer range was chosen.
@@ -69,9 +75,10 @@ def _report(name: str, a: float, b: float, ratio: float, count: int) -> None:
     )
 
 
-def generate_lines(path: Path, count: int, seed: int = 7) -> None:
+def generate_lines(path: Path, count: int, seed: int = 7, repeats: bool = True) -> None:
     """Symptom lists as people type them: 1-5 phrases from the table's own phrases, some with a
-    typo, some unknown, some negated, lists repeating as real batches do."""
+    typo, some unknown, some negated, lists repeating as real batches do (half the lines are
+    one of 2,000 common lists). `repeats=False`: no line occurs twice."""
     from mbc_lookup.knowledge import load_knowledge
 
     rng = random.Random(seed)
@@ -97,6 +104,15 @@ def generate_lines(path: Path, count: int, seed: int = 7) -> None:
             items.append(phrase)
         return ", ".join(items)
 
+    if not repeats:
+        seen: set[str] = set()
+        with path.open("w", encoding="utf-8") as out:
+            while len(seen) < count:
+                line = one_list()
+                if line not in seen:
+                    seen.add(line)
+                    out.write(line + "\n")
+        return
     common = [one_list() for _ in range(2000)]
     with path.open("w", encoding="utf-8") as out:
         for _ in range(count):
@@ -141,7 +157,9 @@ def main() -> int:
     )
     parser.add_argument("--pairs", type=int, default=21, help="interleaved pairs per comparison (>= 15)")
     parser.add_argument("--batch-pairs", type=int, default=15, help="pairs for the batch comparison")
-    parser.add_argument("--only", choices=["startup", "batch", "memory"], help="run one group")
+    groups = ["startup", "batch", "memory", "jobs", "engine"]
+    parser.add_argument("--only", choices=groups, help="run one group")
+    parser.add_argument("--jobs-pairs", type=int, default=3, help="--jobs 1/--jobs 2 pairs per input")
     parser.add_argument("--floors", nargs="+", metavar="PYTHON", help="time floor_json.py under these")
     options = parser.parse_args()
     if options.floors:
@@ -197,6 +215,22 @@ def main() -> int:
                 f"ratio {ratios['memory']:5.2f}  (target <= {TARGETS['memory']}, {verdict}; median of 3)"
             )
     missed = [name for name, ratio in ratios.items() if ratio > TARGETS[name]]
+    if options.only in (None, "jobs", "engine"):
+        import bench_jobs
+
+        if options.only in (None, "jobs"):
+            for name, value in bench_jobs.jobs_group(options.jobs_pairs).items():
+                speed = name.startswith("speed-up")
+                if (value < bench_jobs.TARGET_SPEEDUP) if speed else (value > bench_jobs.TARGET_MEMORY):
+                    missed.append(name)
+        if options.only in (None, "engine"):
+            try:
+                import dask.dataframe  # noqa: F401
+            except ImportError:
+                print('engine: skipped (pip install -e ".[dask]")')
+            else:
+                if not bench_jobs.engine_group():
+                    missed.append("engine rows")
     print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
     return 1 if missed else 0
 

@@ -233,3 +233,195 @@ def test_every_command_runs_from_the_installed_entry_point(tmp_path: Path) -> No
         [mbc, "--show-completion", "bash"], cwd=tmp_path, capture_output=True, env=_env(), timeout=60
     )  # fmt: skip
     assert completion.returncode == 0 and b"_MBC_COMPLETE=complete_bash" in completion.stdout
+
+
+# --- mbc batch --jobs ----------------------------------------------------------------------------
+
+
+def _mixed_lines(path: Path, count: int) -> Path:
+    """Generated lists, a third of them repeats, with blank and undecodable lines among them."""
+    phrases = ["headache", "yellow eyes, itching", "cough, coughing up blood", "bone pain", "xyzzy"]
+    out = bytearray()
+    for i in range(count):
+        if i % 97 == 5:
+            out += b"\xc3\x28 broken " + str(i).encode() + b"\n"
+        elif i % 89 == 7:
+            out += b"\n"
+        elif i % 3 == 0:
+            out += phrases[i % 5].encode() + b", dizziness\n"
+        else:
+            out += f"{phrases[i % 5]}, no fever, item {i}\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_batch_jobs_2_is_byte_identical_to_jobs_1(tmp_path: Path) -> None:
+    lists = _mixed_lines(tmp_path / "lists.txt", 5000)
+    runs = {}
+    for jobs in ("1", "2"):
+        runs[jobs] = subprocess.run(
+            [_mbc_script(), "batch", str(lists), "--jobs", jobs, "--summary"],
+            cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+        )  # fmt: skip
+    piped = subprocess.run(
+        f'cat lists.txt | "{_mbc_script()}" batch - --jobs 2 --summary',
+        shell=True, cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert runs["1"].returncode == runs["2"].returncode == piped.returncode == 0
+    assert runs["2"].stdout == runs["1"].stdout == piped.stdout
+    assert runs["2"].stderr == runs["1"].stderr == piped.stderr
+    assert runs["1"].stderr.count(b"not valid UTF-8") == 52
+    raw_lines = lists.read_bytes().split(b"\n")[:-1]
+    readable = [n for n, raw in enumerate(raw_lines, 1) if raw.strip() and b"broken" not in raw]
+    assert [d["line"] for d in parse_ndjson(runs["1"].stdout, check_every=500)] == readable
+
+
+def test_batch_jobs_2_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    _lists_file(tmp_path / "lists.txt", 20_000)
+    done = subprocess.run(
+        f'"{_mbc_script()}" batch lists.txt --jobs 2 | head -n 3; exit "${{PIPESTATUS[0]}}"',
+        shell=True, executable="/bin/bash", cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 141
+    assert len(parse_ndjson(done.stdout)) == 3
+    assert done.stderr == b"", done.stderr
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_during_batch_jobs_2_leaves_only_complete_lines(tmp_path: Path) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 400_000)
+    out = tmp_path / "out.ndjson"
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", str(lists), "--jobs", "2", "--output", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to the parent and its workers
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stdout == b""
+    assert stderr.decode().splitlines() == ["mbc: interrupted; the lines written so far are complete"]
+    written = parse_ndjson(out.read_bytes(), check_every=1000)
+    assert 0 < len(written) < 400_000
+    assert [d["line"] for d in written] == list(range(1, len(written) + 1))
+    time.sleep(0.2)
+    leftover = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, check=False)
+    assert leftover.stdout == b"", "worker processes outlived the run"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX pipes")
+def test_batch_jobs_2_answers_each_line_of_a_paused_pipe_at_once(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", "-", "--jobs", "2"],
+        cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    for number, text in enumerate((b"headache\n", b"yellow eyes\n"), start=1):
+        process.stdin.write(text)
+        process.stdin.flush()
+        answer = process.stdout.readline()  # the writer pauses: the answer must not wait for more
+        assert json.loads(answer)["line"] == number
+    process.stdin.close()
+    assert process.stdout.read() == b""
+    assert process.wait(timeout=60) == 0
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_batch_jobs_2_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", "-", "--jobs", "2"],
+        cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+        start_new_session=True,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(b"headache\n")
+    process.stdin.flush()
+    assert json.loads(process.stdout.readline())["line"] == 1  # the workers are running
+    process.kill()  # no chance to clean up: the workers must notice by themselves
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        left = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, check=False).stdout
+        if not left:
+            break
+        time.sleep(0.2)
+    assert not left, "worker processes outlived their parent"
+    process.stdin.close()
+
+
+def _session_left(session: int, wait: float = 10.0) -> bytes:
+    """The processes still in `session` (the run's parent and workers), after up to `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = subprocess.run(["pgrep", "-s", str(session)], capture_output=True, check=False).stdout
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("into", ["stdout", "--output"])
+def test_batch_jobs_2_into_a_full_disk_is_one_error_and_no_process_is_left(tmp_path: Path, into: str) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 50_000)
+    args = [sys.executable, "-m", "mbc_lookup", "batch", str(lists), "--jobs", "2"]
+    with open("/dev/full", "wb") as full:
+        process = subprocess.Popen(
+            args + (["--output", "/dev/full"] if into == "--output" else []),
+            cwd=tmp_path, stdout=full if into == "stdout" else subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=_env(), start_new_session=True,
+        )  # fmt: skip
+        try:
+            _, stderr = process.communicate(timeout=60)  # the earlier merge hung here
+        finally:
+            process.kill()
+    assert process.returncode == 2
+    assert stderr.decode().splitlines() == ["mbc: error: cannot write the output: No space left on device"]
+    assert _session_left(process.pid) == b"", "processes outlived the run"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_during_batch_jobs_2_leaves_whole_lines_and_no_process(
+    tmp_path: Path, signum: int
+) -> None:
+    lists = _lists_file(tmp_path / "lists.txt", 400_000)
+    out = tmp_path / "out.ndjson"
+    process = subprocess.Popen(
+        [_mbc_script(), "batch", str(lists), "--jobs", "2", "--output", str(out)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while (not out.exists() or out.stat().st_size == 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signum)  # to the parent only, as `kill PID` or a service manager does
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signum and stdout == b""
+    assert stderr.decode().splitlines() == ["mbc: interrupted; the lines written so far are complete"]
+    written = parse_ndjson(out.read_bytes(), check_every=1000)
+    assert 0 < len(written) < 400_000
+    assert [d["line"] for d in written] == list(range(1, len(written) + 1))
+    assert _session_left(process.pid) == b"", "worker processes outlived the run"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_batch_jobs_2_csv_with_ids_is_byte_identical_to_jobs_1(tmp_path: Path, fmt: str) -> None:
+    rows = ["pid,note"] + [
+        f'p{i},"headache, {"yellow eyes" if i % 3 else "cough"}, item {i}"' for i in range(3000)
+    ]
+    notes = tmp_path / "notes.csv"
+    notes.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runs = []
+    for jobs in ("1", "2"):
+        args = ["--input-format", "csv", "--id-column", "pid", "--text-column", "note", "--format", fmt]
+        done = subprocess.run(
+            [_mbc_script(), "batch", str(notes), *args, "--jobs", jobs],
+            cwd=tmp_path, capture_output=True, env=_env(), timeout=120,
+        )  # fmt: skip
+        runs.append(done)
+    assert runs[0].returncode == runs[1].returncode == 0, runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr == b""
+    assert runs[0].stdout.count(b"\n") == 3001 and b"\np2999" in runs[0].stdout

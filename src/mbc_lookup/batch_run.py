@@ -20,7 +20,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from .api import lookup_text
 from .batch_input import Record
@@ -65,6 +65,7 @@ class BatchRun:
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
+        self.cache_bytes = CACHE_BYTES  # `--jobs` gives each worker its share, so the sum is the same
         self.pending: list[bytes] = []
         # Every line's JSON is the same header, then "line", then the same disclaimer and cutoff,
         # then the part that depends on the input: only that part is encoded per line.
@@ -113,7 +114,7 @@ class BatchRun:
         return cached
 
     def _make_room(self, size: int) -> None:
-        if self.cached_bytes + size > CACHE_BYTES:
+        if self.cached_bytes + size > self.cache_bytes:
             self.cache.clear()
             self.item_cache.clear()
             self.cached_bytes = 0
@@ -135,12 +136,7 @@ class BatchRun:
             said = b"" if row.id is None else b',"id":' + dumps(row.id).encode("utf-8")
             return b'%s,"line":%d%s,%s,%s\n' % (self.prefix, row.line, said, self.constant, row.body)
         document = json.loads(b"{" + row.body)
-        symptoms = dict.fromkeys(
-            match["symptom_id"]
-            for item in document["inputs"]
-            for match in item["matches"]
-            if match.get("context", "present") == "present"
-        )
+        symptoms = symptom_ids(document)
         level = document["triage"]["level"]
         cells = [
             _cell(row.id or ""),
@@ -174,10 +170,7 @@ class BatchRun:
         for result in self.results(records):
             done += result.size
             if isinstance(result, BatchLine):
-                self.skipped += 1
-                with hold():
-                    self.flush()
-                    say(f"mbc: warning: line {result.line}: {visible(result.problem or '')}; skipped")
+                self.skip(result, hold)
                 continue
             self.looked_up += 1
             if result.sites:
@@ -198,6 +191,13 @@ class BatchRun:
         if on_progress is not None:
             on_progress(done)
 
+    def skip(self, line: BatchLine, hold: Callable[[], AbstractContextManager[None]]) -> None:
+        """Count a line that cannot be read and say so, after the lines before it."""
+        self.skipped += 1
+        with hold():
+            self.flush()
+            say(f"mbc: warning: line {line.line}: {visible(line.problem or '')}; skipped")
+
     def flush(self) -> None:
         """Write the pending lines; a failure is raised as `OutputError`."""
         write_output(self.sink, b"".join(self.pending))
@@ -216,6 +216,19 @@ class BatchRun:
         lines.append(f"  {'no site':<{width}}  {self.looked_up - self.matched_lines}")
         lines.append(f"lines with an urgent finding: {self.urgent_lines}")
         return "\n".join(lines) + "\n"
+
+
+def symptom_ids(document: dict[str, Any]) -> list[str]:
+    """The symptoms a line's document matched in its own present (not negated, not past, not
+    someone else's), in order: the CSV/TSV column, and `rows`' `symptom_ids`."""
+    return list(
+        dict.fromkeys(
+            match["symptom_id"]
+            for item in document["inputs"]
+            for match in item["matches"]
+            if match.get("context", "present") == "present"
+        )
+    )
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -376,6 +376,17 @@ def batch(
             "top site, all sites, triage level (or urgent flag), matched symptom ids.",
         ),
     ] = "ndjson",
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Worker processes; default: all cores (one for a file under 256 kB). 1 runs in "
+            "this process alone. The output is the same whatever the number.",
+            show_default=False,
+        ),
+    ] = None,
     threshold: ThresholdOption = None,
     seed_only: SeedOnlyOption = False,
     data: DataOption = None,
@@ -396,6 +407,7 @@ def batch(
       cat lists.txt | mbc batch - | jq -r '.sites[0].site // "none"'
       mbc batch lists.txt --output results.ndjson --summary
       mbc batch notes.csv --input-format csv --id-column patient --text-column note --format csv
+      mbc batch lists.txt --jobs 4 > results.ndjson
     """
     matcher = _matcher(data, threshold, seed_only)
     knowledge = matcher.knowledge
@@ -405,11 +417,14 @@ def batch(
         fail(f"{output}: is the input file ({name}); writing to it would destroy it")
     sink = _open_output(output)
     show_progress = file != "-" and sys.stderr.isatty()
-    from .batch_input import InputFormatError, records
-    from .batch_run import BatchRun
+    from .batch_input import InputFormatError
+    from .batch_parallel import WorkerFailed, start
 
-    run = BatchRun(matcher, sink, flush_each_line=not _is_regular_file(source), fmt=output_format)
-    read = records(source, input_format, text_column, id_column)
+    run, read = start(
+        matcher, source, sink, flush_each_line=not _is_regular_file(source), fmt=output_format,
+        input_format=input_format, text_column=text_column, id_column=id_column,
+        jobs=jobs, data=data, threshold=threshold, seed_only=seed_only,
+    )  # fmt: skip
     with writer.held_interrupts() as hold:
         try:
             if show_progress:
@@ -424,6 +439,8 @@ def batch(
             fail(f"{'standard input' if file == '-' else file}: {error}")
         except OSError as error:  # writes fail as OutputError: this is the input
             fail(f"{'standard input' if file == '-' else file}: cannot read: {error.strerror or error}")
+        except WorkerFailed as error:
+            fail(str(error))
         except (KeyboardInterrupt, Interrupted) as stop:
             with hold():
                 run.flush()

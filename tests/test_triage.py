@@ -143,3 +143,11 @@ def test_the_loader_checks_triage_rules(
     assert result.exit_code == 2
     assert "names unknown symptom 'brain.fits'" in result.stdout
     assert "names 'severity:worstest', which no modifier gives" in result.stdout
+
+
+def test_a_reason_resting_on_the_text_names_the_words_it_rests_on(mbc: Mbc) -> None:
+    # Found by the fuzz run: "calcium 3.1" sets urgent through the text alone, and the urgent
+    # finding must still say which words it came from (the schema requires them).
+    document = parse_document(mbc("symptoms", "calcium 3.1, fit", "--json").stdout)
+    finding = next(u for u in document["urgent"] if u["symptom_id"] == "triage.high_calcium")
+    assert finding["inputs"] == ["calcium 3.1"]

@@ -56,7 +56,12 @@ def assess(inputs: tuple[InputResult, ...], modifiers: tuple[Modifier, ...], kno
         for match in item.matches
         if match.present
     ]
-    everywhere = _names(modifiers)
+    # Each modifier's name, with the part of the text it was found in (a reason resting on the
+    # text, "calcium 3.1", still names the words it rests on).
+    everywhere: dict[str, str] = {}
+    for modifier in modifiers:
+        part = next((item.text for item in inputs if item.start <= modifier.start < item.end), "")
+        everywhere.setdefault(f"{modifier.category}:{modifier.value}", part)
     temperatures = [float(m.value[:-1]) for m in modifiers if m.category == "temperature"]
     reasons: list[TriageReason] = []
     for rule in table.rules:
@@ -116,7 +121,7 @@ def urgent_findings(triage: Triage) -> tuple[UrgentFinding, ...]:
 def _holds(
     group: TriageCondition,
     mentions: list[_Mention],
-    everywhere: frozenset[str],
+    everywhere: dict[str, str],
     temperatures: list[float],
     used: set[str],
 ) -> _Evidence | None:
@@ -137,12 +142,9 @@ def _holds(
         decided = sorted((with_any | with_all) & mention.around)
         decided += _temperature_named(group, temperatures)  # "fever 38.6": the number decided too
         return _Evidence(mention.item.text, symptom, tuple(decided))
-    named = _temperature_named(group, temperatures)
+    named = _temperature_named(group, temperatures) or sorted(set(group.text_has) & everywhere.keys())
     if named:
-        return _Evidence(None, None, tuple(named))
-    named = sorted(set(group.text_has) & everywhere)
-    if named:
-        return _Evidence(None, None, tuple(named))
+        return _Evidence(everywhere.get(named[0]) or None, None, tuple(named))
     return None
 
 

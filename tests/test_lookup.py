@@ -7,11 +7,12 @@ from mbc_lookup.matching import Matcher
 from mbc_lookup.model import Knowledge
 from mbc_lookup.reading import Reader
 from mbc_lookup.render_json import dumps, result_to_dict
-from mbc_lookup.text import split_items
+from mbc_lookup.text import split_parts
 
 
 def test_items_split_on_commas_semicolons_and_newlines() -> None:
-    assert split_items(" headache ,dizziness;\n\nnausea ;; ") == ["headache", "dizziness", "nausea"]
+    text = " headache ,dizziness;\n\nnausea ;; "
+    assert [text[p.start : p.end] for p in split_parts(text)] == ["headache", "dizziness", "nausea"]
 
 
 def test_duplicate_items_are_reported_once(knowledge: Knowledge) -> None:

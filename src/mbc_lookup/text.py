@@ -23,7 +23,6 @@ from .model import Language
 
 # Patterns kept as text are compiled on first use (the `re` module caches them): the JSON
 # path of a plain ASCII list never needs them.
-ITEM_SEPARATORS = r"[,;\n\r\u2028\u2029]+"
 APOSTROPHES = r"(?<=\w)['\u2019\u2018`\u00b4](?=\w)"
 NOT_WORD = re.compile(r"[^\w]+|_+")
 # Control and direction-changing characters: never sent raw to a terminal.
@@ -143,11 +142,6 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def split_items(text: str) -> list[str]:
-    """Split user text into trimmed, non-empty items, in order."""
-    return [item.strip() for item in re.split(ITEM_SEPARATORS, without_surrogates(text)) if item.strip()]
 
 
 def visible(text: str) -> str:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from helpers import parse_document, parse_ndjson
 from mbc_lookup.api import lookup_text
+from mbc_lookup.batch_input import Record
+from mbc_lookup.batch_run import BatchRun, Row
 from mbc_lookup.cli import app
 from mbc_lookup.matching import Matcher
-from mbc_lookup.model import Knowledge
+from mbc_lookup.model import BatchLine, Knowledge
 from mbc_lookup.render_json import dumps, result_to_dict
 from mbc_lookup.text import split_parts
 
@@ -50,3 +54,23 @@ def test_any_batch_input_gives_complete_valid_ndjson(lines: list[bytes]) -> None
     numbers = [d["line"] for d in documents]
     assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
     assert all(d["disclaimer"] for d in documents)
+
+
+PHRASES = st.sampled_from(
+    ["headache", "no cough", "temp 38.5", "on chemo", "weezing", "yellow eyes", "ü pain", "😀", "\x7f", "[/]"]
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(PHRASES, min_size=1, max_size=5).map(", ".join), min_size=1, max_size=8))
+def test_batch_encoder_gives_the_json_views_bytes(
+    knowledge: Knowledge, matcher: Matcher, lines: list[str]
+) -> None:
+    # Batch encodes a part once and writes its spans in where it stands, and a triage rule's
+    # own words once: each line must still be byte for byte the `symptoms --json` document.
+    run = BatchRun(matcher, io.BytesIO(), flush_each_line=False)
+    records = [Record(BatchLine(number, line, None, len(line) + 1)) for number, line in enumerate(lines, 1)]
+    for number, row in enumerate(run.results(records), 1):
+        assert isinstance(row, Row)
+        fresh = dumps(result_to_dict(lookup_text(lines[number - 1], matcher), knowledge, line=number))
+        assert run.encode(row).decode("utf-8") == fresh + "\n"

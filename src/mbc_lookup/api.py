@@ -10,7 +10,7 @@ from .model import Knowledge, LookupResult, Site
 from .ranking import rank_sites
 from .reading import Reader
 from .text import clean_text, stem, words
-from .triage import assess, urgent_findings
+from .triage import TriageIndex, assess, urgent_findings
 
 SITE_NAME_CUTOFF = 75.0  # similarity needed to take a mistyped site name ("lymf nodes")
 
@@ -24,14 +24,14 @@ class UnknownSiteError(LookupError):
         self.known = known
 
 
-def lookup_text(text: str, reader: Reader | Matcher) -> LookupResult:
-    """Read a whole text (a comma list, a sentence or a paragraph) and rank the sites. Build
-    one `Reader` for many lookups: it keeps the parts it has read."""
+def lookup_text(text: str, reader: Reader | Matcher, triage_index: TriageIndex | None = None) -> LookupResult:
+    """Read a whole text (a comma list, a sentence or a paragraph) and rank the sites. For many
+    lookups build one `Reader` (it keeps the parts it has read) and one `index_rules(table)`."""
     if isinstance(reader, Matcher):
         reader = Reader(reader)
     inputs, modifiers = reader.read(text)
     knowledge = reader.knowledge
-    triage = assess(inputs, modifiers, knowledge)
+    triage = assess(inputs, modifiers, knowledge, triage_index)
     return LookupResult(
         inputs=inputs,
         sites=rank_sites(inputs, knowledge),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO, NamedTuple
@@ -25,25 +26,29 @@ from typing import Any, BinaryIO, NamedTuple
 from .api import lookup_text
 from .batch_input import Record
 from .matching import Matcher
-from .model import BatchLine, InputResult, Knowledge
+from .model import BatchLine, InputResult, Knowledge, Triage, TriageReason
 from .process import say, write_output
 from .reading import Reader
 from .render_json import (
     dumps,
+    dumps_strings,
     header,
     input_to_dict,
     modifier_list,
+    reason_to_dict,
     sites_to_list,
-    triage_to_dict,
     urgent_to_list,
 )
 from .text import visible
+from .triage import index_rules
 
 CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
 CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
 CHUNK_BYTES = 1_000_000  # ... or as soon as they add up to this much
 OUTPUT_FORMATS = ("ndjson", "csv", "tsv")
+# Every span in a part's JSON (a quote in typed text is escaped, so none is found in it).
+SPAN = re.compile(r'"span":\{"start":(\d+),"end":(\d+)\}')
 
 
 class Row(NamedTuple):
@@ -62,6 +67,7 @@ class BatchRun:
         self.matcher = matcher
         self.fmt = fmt
         self.reader = Reader(matcher)
+        self.triage_index = index_rules(matcher.knowledge.triage)
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
@@ -73,7 +79,12 @@ class BatchRun:
         constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
         self.constant = dumps(constant)[1:-1].encode("utf-8")
         self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
-        self.item_cache: dict[tuple[str, int], str] = {}  # (part, where it starts) -> JSON
+        # A part as typed -> its JSON at offset 0, as the pieces around its span numbers.
+        self.item_cache: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        # Per triage level, its JSON up to the reasons; per rule, a reason's JSON around what
+        # it rests on. A few dozen entries for the whole run, whatever the input.
+        self.triage_heads: dict[str, str] = {}
+        self.reason_parts: dict[str, tuple[str, str]] = {}
         self.cached_bytes = 0  # in both caches, roughly: text lengths plus JSON lengths
         self.pending_bytes = 0
         self.looked_up = 0
@@ -87,12 +98,12 @@ class BatchRun:
         is urgent."""
         cached = self.cache.get(text)
         if cached is None:
-            result = lookup_text(text, self.reader)
+            result = lookup_text(text, self.reader, self.triage_index)
             inputs = ",".join(self.render_item(item) for item in result.inputs)
             sites = dumps(sites_to_list(result)) if result.sites else "[]"
             urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
             modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
-            said, triage = dumps(text), dumps(triage_to_dict(result))
+            said, triage = dumps_strings((text,))[1:-1], self.render_triage(result.triage)
             body = (
                 f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},'
                 f'"urgent":{urgent},"triage":{triage}}}'
@@ -103,15 +114,49 @@ class BatchRun:
                 self.cache[text] = cached
         return cached
 
+    def render_triage(self, triage: Triage) -> str:
+        """`dumps(triage_to_dict(result))`, with the parts that are the same on every line
+        encoded once."""
+        head = self.triage_heads.get(triage.level)
+        if head is None:
+            head = dumps({"level": triage.level, "action": triage.action, "reasons": []})[:-3]
+            self.triage_heads[triage.level] = head
+        reasons = ",".join(self.render_reason(reason) for reason in triage.reasons)
+        return f"{head}[{reasons}]}}"
+
+    def render_reason(self, reason: TriageReason) -> str:
+        parts = self.reason_parts.get(reason.rule.id)
+        if parts is None:
+            # The whole reason with empty lists, cut around them: '{"rule":...,"level":...,' and
+            # ',"advice":...,"source":...}'.
+            whole = dumps(reason_to_dict(reason._replace(inputs=(), symptoms=(), modifiers=())))
+            found = '"inputs":[],"symptom_ids":[],"modifiers":[]'
+            cut = whole.index(found)
+            parts = (whole[:cut], whole[cut + len(found) :])
+            self.reason_parts[reason.rule.id] = parts
+        inputs = dumps_strings(reason.inputs)
+        symptom_ids = dumps_strings([symptom.id for symptom in reason.symptoms])
+        modifiers = dumps_strings(reason.modifiers)
+        return f'{parts[0]}"inputs":{inputs},"symptom_ids":{symptom_ids},"modifiers":{modifiers}{parts[1]}'
+
     def render_item(self, item: InputResult) -> str:
-        key = (item.text, item.start)
-        cached = self.item_cache.get(key)
-        if cached is None:
-            cached = dumps(input_to_dict(item, self.matcher.cutoff))
+        """`dumps(input_to_dict(item))`. A part's JSON depends on where it stands only through
+        its spans, so each distinct part is encoded once, as the pieces around its span
+        numbers, and the numbers are written in for where it stands."""
+        template = self.item_cache.get(item.text)
+        if template is None:
+            encoded = dumps(input_to_dict(item, self.matcher.cutoff))
+            template = _span_template(encoded, item.start)
             if len(item.text) <= CACHEABLE_CHARS:
-                self._make_room(len(item.text) + len(cached))
-                self.item_cache[key] = cached
-        return cached
+                self._make_room(2 * len(item.text) + len(encoded))
+                self.item_cache[item.text] = template
+            return encoded
+        texts, numbers = template
+        out = [texts[0]]
+        for text, number in zip(texts[1:], numbers, strict=True):
+            out.append(str(number + item.start))
+            out.append(text)
+        return "".join(out)
 
     def _make_room(self, size: int) -> None:
         if self.cached_bytes + size > self.cache_bytes:
@@ -216,6 +261,20 @@ class BatchRun:
         lines.append(f"  {'no site':<{width}}  {self.looked_up - self.matched_lines}")
         lines.append(f"lines with an urgent finding: {self.urgent_lines}")
         return "\n".join(lines) + "\n"
+
+
+def _span_template(encoded: str, offset: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A part's JSON as the text around its span numbers, and the numbers less `offset`."""
+    texts: list[str] = []
+    numbers: list[int] = []
+    at = 0
+    for found in SPAN.finditer(encoded):
+        for group in (1, 2):
+            texts.append(encoded[at : found.start(group)])
+            numbers.append(int(found.group(group)) - offset)
+            at = found.end(group)
+    texts.append(encoded[at:])
+    return tuple(texts), tuple(numbers)
 
 
 def symptom_ids(document: dict[str, Any]) -> list[str]:

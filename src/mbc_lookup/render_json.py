@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from json.encoder import encode_basestring
 from typing import Any
 
 from . import __version__
@@ -22,6 +24,7 @@ from .model import (
     Site,
     Source,
     Symptom,
+    TriageReason,
     UrgentPattern,
 )
 from .table_file import Problem
@@ -147,19 +150,22 @@ def triage_to_dict(result: LookupResult) -> dict[str, Any]:
     return {
         "level": triage.level,
         "action": triage.action,
-        "reasons": [
-            {
-                "rule": reason.rule.id,
-                "name": reason.rule.name,
-                "level": reason.rule.level,
-                "inputs": list(reason.inputs),
-                "symptom_ids": [symptom.id for symptom in reason.symptoms],
-                "modifiers": list(reason.modifiers),
-                "advice": reason.rule.advice,
-                "source": _source(reason.source),
-            }
-            for reason in triage.reasons
-        ],
+        "reasons": [reason_to_dict(reason) for reason in triage.reasons],
+    }
+
+
+def reason_to_dict(reason: TriageReason) -> dict[str, Any]:
+    """One rule that holds: the rule, what it rests on (inputs, symptom_ids, modifiers), its
+    advice and source. Batch encodes the rule's own parts once (`BatchRun.render_reason`)."""
+    return {
+        "rule": reason.rule.id,
+        "name": reason.rule.name,
+        "level": reason.rule.level,
+        "inputs": list(reason.inputs),
+        "symptom_ids": [symptom.id for symptom in reason.symptoms],
+        "modifiers": list(reason.modifiers),
+        "advice": reason.rule.advice,
+        "source": _source(reason.source),
     }
 
 
@@ -291,9 +297,23 @@ def validation_to_dict(
     }
 
 
+# What `json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)`
+# builds on every call, built once (a batch encodes hundreds of thousands of documents).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps(document: Any) -> str:
     """Compact, key-ordered as built, UTF-8-friendly and terminal-safe JSON text."""
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _terminal_safe(_ENCODER.encode(document))
+
+
+def dumps_strings(strings: Iterable[str]) -> str:
+    """`dumps(list(strings))`, encoded with the encoder's own string function: batch writes a
+    few such lists per line, and a whole encoder call costs more than the strings."""
+    return _terminal_safe("[" + ",".join(map(encode_basestring, strings)) + "]")
+
+
+def _terminal_safe(text: str) -> str:
     if text.isascii() and "\x7f" not in text:
         return text  # the common case: nothing left to escape
     return re.sub(UNSAFE_FOR_TERMINAL, lambda m: f"\\u{ord(m.group()):04x}", text)

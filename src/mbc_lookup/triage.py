@@ -25,6 +25,8 @@ from .model import (
     TriageCondition,
     TriageLevel,
     TriageReason,
+    TriageRule,
+    TriageTable,
     UrgentFinding,
 )
 
@@ -42,9 +44,51 @@ class _Mention(NamedTuple):
     own: frozenset[str]  # the modifiers given to the mention itself
 
 
-def assess(inputs: tuple[InputResult, ...], modifiers: tuple[Modifier, ...], knowledge: Knowledge) -> Triage:
-    """The triage of one lookup."""
-    table = knowledge.triage
+class TriageIndex(NamedTuple):
+    """A table's rules, indexed by what can start them (`index_rules`), built once for many
+    lookups: a rule whose first group only a mention can make hold is tried only when one of
+    that group's symptoms is mentioned; the others are tried on every text."""
+
+    table: TriageTable
+    actions: dict[str, str]  # level -> what to do
+    always: tuple[int, ...]  # positions of the rules tried on every text
+    by_symptom: dict[str, tuple[int, ...]]  # symptom id -> positions of the rules it may start
+
+    def candidates(self, mentioned: Iterable[str]) -> list[TriageRule]:
+        """The rules that may hold, in the table's order."""
+        found = set(self.always)
+        for symptom_id in mentioned:
+            found.update(self.by_symptom.get(symptom_id, ()))
+        return [self.table.rules[n] for n in sorted(found)]
+
+
+def index_rules(table: TriageTable) -> TriageIndex:
+    always: list[int] = []
+    by_symptom: dict[str, list[int]] = {}
+    for n, rule in enumerate(table.rules):
+        first = rule.all_of[0] if rule.all_of else None
+        if first is None or "*" in first.symptoms or first.text_has or _has_temperature(first):
+            always.append(n)
+        else:
+            for symptom_id in first.symptoms:
+                by_symptom.setdefault(symptom_id, []).append(n)
+    return TriageIndex(
+        table=table,
+        actions={action.level: action.action for action in table.actions},
+        always=tuple(always),
+        by_symptom={symptom_id: tuple(rules) for symptom_id, rules in by_symptom.items()},
+    )
+
+
+def assess(
+    inputs: tuple[InputResult, ...],
+    modifiers: tuple[Modifier, ...],
+    knowledge: Knowledge,
+    index: TriageIndex | None = None,
+) -> Triage:
+    """The triage of one lookup. Pass the table's `TriageIndex` when making many."""
+    if index is None or index.table is not knowledge.triage:
+        index = index_rules(knowledge.triage)
     mentions = [
         _Mention(
             item,
@@ -64,7 +108,7 @@ def assess(inputs: tuple[InputResult, ...], modifiers: tuple[Modifier, ...], kno
         everywhere.setdefault(f"{modifier.category}:{modifier.value}", part)
     temperatures = [float(m.value[:-1]) for m in modifiers if m.category == "temperature"]
     reasons: list[TriageReason] = []
-    for rule in table.rules:
+    for rule in index.candidates({mention.match.symptom.id for mention in mentions}):
         normal = rule.normal_temperatures
         if normal is not None and temperatures and all(normal[0] <= t < normal[1] for t in temperatures):
             continue  # the text gives a temperature, and it is a normal one
@@ -87,8 +131,7 @@ def assess(inputs: tuple[InputResult, ...], modifiers: tuple[Modifier, ...], kno
             )
     reasons.sort(key=lambda reason: -TRIAGE_LEVELS.index(reason.rule.level))
     level: TriageLevel = reasons[0].rule.level if reasons else "none"
-    actions = {action.level: action.action for action in table.actions}
-    return Triage(level=level, action=actions.get(level, ""), reasons=tuple(reasons))
+    return Triage(level=level, action=index.actions.get(level, ""), reasons=tuple(reasons))
 
 
 def urgent_findings(triage: Triage) -> tuple[UrgentFinding, ...]:
@@ -126,23 +169,28 @@ def _holds(
     used: set[str],
 ) -> _Evidence | None:
     """How the group holds (a mention first, then a temperature, then the text), or None."""
-    wanted = set(group.symptoms)
-    with_any, with_all, without = set(group.with_any), set(group.with_all), set(group.without)
+    # The group's tuples are a few items each: looked into as they are, not made into sets
+    # (batch tries every rule on every line).
+    wanted, with_any, with_all = group.symptoms, group.with_any, group.with_all
+    anything = "*" in wanted
     for mention in mentions:
-        symptom = mention.match.symptom
-        if symptom.id in used or ("*" not in wanted and symptom.id not in wanted):
+        symptom_id = mention.match.symptom.id
+        if symptom_id in used or not (anything or symptom_id in wanted):
             continue
-        if with_any and not with_any & mention.around:
+        around = mention.around
+        if with_any and not any(name in around for name in with_any):
             continue
-        if with_all and not with_all <= mention.around:
+        if with_all and not all(name in around for name in with_all):
             continue
-        if without & mention.own:
+        if group.without and any(name in mention.own for name in group.without):
             continue
-        used.add(symptom.id)
-        decided = sorted((with_any | with_all) & mention.around)
+        used.add(symptom_id)
+        decided = sorted({*with_any, *with_all} & around)
         decided += _temperature_named(group, temperatures)  # "fever 38.6": the number decided too
-        return _Evidence(mention.item.text, symptom, tuple(decided))
-    named = _temperature_named(group, temperatures) or sorted(set(group.text_has) & everywhere.keys())
+        return _Evidence(mention.item.text, mention.match.symptom, tuple(decided))
+    if not temperatures and not group.text_has:
+        return None
+    named = _temperature_named(group, temperatures) or sorted(everywhere.keys() & set(group.text_has))
     if named:
         return _Evidence(everywhere.get(named[0]) or None, None, tuple(named))
     return None
@@ -156,6 +204,10 @@ def _temperature_named(group: TriageCondition, temperatures: list[float]) -> lis
     if low is not None and temperatures and min(temperatures) < low:
         return [f"temperature:{min(temperatures):.1f}C"]
     return []
+
+
+def _has_temperature(group: TriageCondition) -> bool:
+    return group.temperature_at_least is not None or group.temperature_below is not None
 
 
 def _names(modifiers: Iterable[Modifier]) -> frozenset[str]:

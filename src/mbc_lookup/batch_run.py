@@ -43,6 +43,8 @@ from .text import visible
 from .triage import index_rules
 
 CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
+ITEM_SHARE = 4  # of those bytes, a quarter for items (parts), the rest for whole lines
+SEEN_SLOTS = 1 << 20  # marks for lines seen (1 MB)
 CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
 CHUNK_BYTES = 1_000_000  # ... or as soon as they add up to this much
@@ -85,7 +87,14 @@ class BatchRun:
         # it rests on. A few dozen entries for the whole run, whatever the input.
         self.triage_heads: dict[str, str] = {}
         self.reason_parts: dict[str, tuple[str, str]] = {}
-        self.cached_bytes = 0  # in both caches, roughly: text lengths plus JSON lengths
+        # A line's JSON is kept once the line is seen a second time (most lines of a big batch
+        # are seen once, and would only push the repeated ones out). Lines seen are marked in a
+        # fixed table by their hash (two lines may share a mark: then one is kept early), which
+        # is emptied once half its marks are set: memory is the same for any input.
+        self.seen = bytearray(SEEN_SLOTS)
+        self.seen_count = 0
+        self.line_bytes = 0  # roughly, text lengths plus JSON lengths, in each cache
+        self.item_bytes = 0
         self.pending_bytes = 0
         self.looked_up = 0
         self.skipped = 0
@@ -110,9 +119,24 @@ class BatchRun:
             ).encode()
             cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
             if len(text) <= CACHEABLE_CHARS:
-                self._make_room(len(text) + len(body))
-                self.cache[text] = cached
+                self._keep_line(text, cached)
         return cached
+
+    def _keep_line(self, text: str, rendered: tuple[bytes, tuple[str, ...], bool]) -> None:
+        slot = hash(text) & (SEEN_SLOTS - 1)
+        if not self.seen[slot]:
+            if self.seen_count >= SEEN_SLOTS // 2:
+                self.seen[:] = bytes(SEEN_SLOTS)
+                self.seen_count = 0
+            self.seen[slot] = 1
+            self.seen_count += 1
+            return
+        size = len(text) + len(rendered[0])
+        if self.line_bytes + size > self.cache_bytes - self.cache_bytes // ITEM_SHARE:
+            self.cache.clear()
+            self.line_bytes = 0
+        self.line_bytes += size
+        self.cache[text] = rendered
 
     def render_triage(self, triage: Triage) -> str:
         """`dumps(triage_to_dict(result))`, with the parts that are the same on every line
@@ -148,7 +172,11 @@ class BatchRun:
             encoded = dumps(input_to_dict(item, self.matcher.cutoff))
             template = _span_template(encoded, item.start)
             if len(item.text) <= CACHEABLE_CHARS:
-                self._make_room(2 * len(item.text) + len(encoded))
+                size = 2 * len(item.text) + len(encoded)
+                if self.item_bytes + size > self.cache_bytes // ITEM_SHARE:
+                    self.item_cache.clear()
+                    self.item_bytes = 0
+                self.item_bytes += size
                 self.item_cache[item.text] = template
             return encoded
         texts, numbers = template
@@ -157,13 +185,6 @@ class BatchRun:
             out.append(str(number + item.start))
             out.append(text)
         return "".join(out)
-
-    def _make_room(self, size: int) -> None:
-        if self.cached_bytes + size > self.cache_bytes:
-            self.cache.clear()
-            self.item_cache.clear()
-            self.cached_bytes = 0
-        self.cached_bytes += size
 
     def results(self, records: Iterable[Record]) -> Iterator[Row | BatchLine]:
         """A result per record read: a `Row`, or the `BatchLine` of a line that was skipped."""

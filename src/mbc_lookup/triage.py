@@ -46,38 +46,60 @@ class _Mention(NamedTuple):
 
 class TriageIndex(NamedTuple):
     """A table's rules, indexed by what can start them (`index_rules`), built once for many
-    lookups: a rule whose first group only a mention can make hold is tried only when one of
-    that group's symptoms is mentioned; the others are tried on every text."""
+    lookups. A rule's first group can only hold through a mention of one of its symptoms (or,
+    when it asks for modifiers, a mention with one of them in its part), a temperature, or a
+    modifier it names in `text_has`; so a rule is tried only when the text has one of those
+    keys: a symptom id, a modifier's "category:value", or TEMPERATURE."""
 
     table: TriageTable
     actions: dict[str, str]  # level -> what to do
     always: tuple[int, ...]  # positions of the rules tried on every text
-    by_symptom: dict[str, tuple[int, ...]]  # symptom id -> positions of the rules it may start
+    by_key: dict[str, tuple[int, ...]]  # key -> positions of the rules it may start
 
-    def candidates(self, mentioned: Iterable[str]) -> list[TriageRule]:
-        """The rules that may hold, in the table's order."""
+    def candidates(self, keys: Iterable[str]) -> list[TriageRule]:
+        """The rules that may hold for a text with these keys, in the table's order."""
         found = set(self.always)
-        for symptom_id in mentioned:
-            found.update(self.by_symptom.get(symptom_id, ()))
+        for key in keys:
+            found.update(self.by_key.get(key, ()))
         return [self.table.rules[n] for n in sorted(found)]
+
+
+TEMPERATURE = "temperature"  # the key of any temperature in the text
 
 
 def index_rules(table: TriageTable) -> TriageIndex:
     always: list[int] = []
-    by_symptom: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
     for n, rule in enumerate(table.rules):
-        first = rule.all_of[0] if rule.all_of else None
-        if first is None or "*" in first.symptoms or first.text_has or _has_temperature(first):
+        keys = _starting_keys(rule.all_of[0]) if rule.all_of else None
+        if keys is None:
             always.append(n)
-        else:
-            for symptom_id in first.symptoms:
-                by_symptom.setdefault(symptom_id, []).append(n)
+            continue
+        for key in keys:
+            by_key.setdefault(key, []).append(n)
     return TriageIndex(
         table=table,
         actions={action.level: action.action for action in table.actions},
         always=tuple(always),
-        by_symptom={symptom_id: tuple(rules) for symptom_id, rules in by_symptom.items()},
+        by_key={key: tuple(rules) for key, rules in by_key.items()},
     )
+
+
+def _starting_keys(group: TriageCondition) -> set[str] | None:
+    """Keys one of which a text must have for `group` to hold (see `_holds`); None when any
+    text might do."""
+    if group.with_any:
+        keys = set(group.with_any)  # a mention with one of them in its part
+    elif group.with_all:
+        keys = {group.with_all[0]}  # ... with all of them, so with the first
+    elif "*" in group.symptoms:
+        return None  # a mention of any symptom
+    else:
+        keys = set(group.symptoms)
+    keys.update(group.text_has)
+    if group.temperature_at_least is not None or group.temperature_below is not None:
+        keys.add(TEMPERATURE)
+    return keys
 
 
 def assess(
@@ -108,7 +130,10 @@ def assess(
         everywhere.setdefault(f"{modifier.category}:{modifier.value}", part)
     temperatures = [float(m.value[:-1]) for m in modifiers if m.category == "temperature"]
     reasons: list[TriageReason] = []
-    for rule in index.candidates({mention.match.symptom.id for mention in mentions}):
+    keys = {mention.match.symptom.id for mention in mentions} | everywhere.keys()
+    if temperatures:
+        keys.add(TEMPERATURE)
+    for rule in index.candidates(keys):
         normal = rule.normal_temperatures
         if normal is not None and temperatures and all(normal[0] <= t < normal[1] for t in temperatures):
             continue  # the text gives a temperature, and it is a normal one
@@ -204,10 +229,6 @@ def _temperature_named(group: TriageCondition, temperatures: list[float]) -> lis
     if low is not None and temperatures and min(temperatures) < low:
         return [f"temperature:{min(temperatures):.1f}C"]
     return []
-
-
-def _has_temperature(group: TriageCondition) -> bool:
-    return group.temperature_at_least is not None or group.temperature_below is not None
 
 
 def _names(modifiers: Iterable[Modifier]) -> frozenset[str]:

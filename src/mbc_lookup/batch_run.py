@@ -5,10 +5,12 @@
 CSV/TSV rows (id, line, top site, all sites, triage level or urgent flag, matched symptoms).
 
 Real batches repeat themselves: the same lists, and above all the same phrases in new
-combinations. So each distinct line's result, and each distinct item's JSON, is kept in a
-small cache, bounded by bytes and emptied when full; a long line (which is rarely repeated,
-and whose JSON holds its text once more) is never cached. Memory stays flat whatever the
-input size, and a new line made of known items costs a ranking and a little JSON. Output is
+combinations. So a line's JSON (compressed) is kept from its second sighting on, and each
+part's JSON (as the text around its span numbers), in small caches bounded by bytes and
+emptied when full; a long line (which is rarely repeated, and whose JSON holds its text once
+more) is never cached. The parts of the JSON that come from the table (a site's name, a
+triage rule's advice and source) are encoded once per run. Memory stays flat whatever the
+input size, and a new line made of known parts costs a reading, a triage and a little JSON. Output is
 written in whole lines only, inside `hold()`, so an interruption can never leave half a line
 behind; pending lines are written once they reach a line count or a size.
 """
@@ -19,6 +21,7 @@ import csv
 import io
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, BinaryIO, NamedTuple
@@ -26,7 +29,7 @@ from typing import Any, BinaryIO, NamedTuple
 from .api import lookup_text
 from .batch_input import Record
 from .matching import Matcher
-from .model import BatchLine, InputResult, Knowledge, Triage, TriageReason
+from .model import BatchLine, InputResult, Knowledge, SiteResult, Triage, TriageReason
 from .process import say, write_output
 from .reading import Reader
 from .render_json import (
@@ -36,7 +39,7 @@ from .render_json import (
     input_to_dict,
     modifier_list,
     reason_to_dict,
-    sites_to_list,
+    site_entry_head,
     urgent_to_list,
 )
 from .text import visible
@@ -80,12 +83,13 @@ class BatchRun:
         self.prefix = dumps(header("lookup", self.knowledge))[:-1].encode("utf-8")
         constant = {"disclaimer": self.knowledge.disclaimer, "fuzzy_cutoff": matcher.cutoff}
         self.constant = dumps(constant)[1:-1].encode("utf-8")
-        self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}
+        self.cache: dict[str, tuple[bytes, tuple[str, ...], bool]] = {}  # line -> compressed JSON, ...
         # A part as typed -> its JSON at offset 0, as the pieces around its span numbers.
         self.item_cache: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         # Per triage level, its JSON up to the reasons; per rule, a reason's JSON around what
         # it rests on. A few dozen entries for the whole run, whatever the input.
         self.triage_heads: dict[str, str] = {}
+        self.site_heads: dict[str, str] = {}
         self.reason_parts: dict[str, tuple[str, str]] = {}
         # A line's JSON is kept once the line is seen a second time (most lines of a big batch
         # are seen once, and would only push the repeated ones out). Lines seen are marked in a
@@ -105,22 +109,23 @@ class BatchRun:
     def render(self, text: str) -> tuple[bytes, tuple[str, ...], bool]:
         """The line's own JSON (inputs, sites, urgent), the sites it matched, whether anything
         is urgent."""
-        cached = self.cache.get(text)
-        if cached is None:
-            result = lookup_text(text, self.reader, self.triage_index)
-            inputs = ",".join(self.render_item(item) for item in result.inputs)
-            sites = dumps(sites_to_list(result)) if result.sites else "[]"
-            urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
-            modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
-            said, triage = dumps_strings((text,))[1:-1], self.render_triage(result.triage)
-            body = (
-                f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},'
-                f'"urgent":{urgent},"triage":{triage}}}'
-            ).encode()
-            cached = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
-            if len(text) <= CACHEABLE_CHARS:
-                self._keep_line(text, cached)
-        return cached
+        kept = self.cache.get(text)
+        if kept is not None:
+            return (zlib.decompress(kept[0]), kept[1], kept[2])
+        result = lookup_text(text, self.reader, self.triage_index)
+        inputs = ",".join(self.render_item(item) for item in result.inputs)
+        sites = self.render_sites(result.sites)
+        urgent = dumps(urgent_to_list(result)) if result.urgent else "[]"
+        modifiers = dumps(modifier_list(result.modifiers)) if result.modifiers else "[]"
+        said, triage = dumps_strings((text,))[1:-1], self.render_triage(result.triage)
+        body = (
+            f'"text":{said},"modifiers":{modifiers},"inputs":[{inputs}],"sites":{sites},'
+            f'"urgent":{urgent},"triage":{triage}}}'
+        ).encode()
+        rendered = (body, tuple(site.site.id for site in result.sites), bool(result.urgent))
+        if len(text) <= CACHEABLE_CHARS:
+            self._keep_line(text, rendered)
+        return rendered
 
     def _keep_line(self, text: str, rendered: tuple[bytes, tuple[str, ...], bool]) -> None:
         slot = hash(text) & (SEEN_SLOTS - 1)
@@ -131,12 +136,27 @@ class BatchRun:
             self.seen[slot] = 1
             self.seen_count += 1
             return
-        size = len(text) + len(rendered[0])
+        # Kept compressed: a line's JSON repeats the table's words (codes, advice, sources), and
+        # compressed, five times as many lines fit in the same bytes.
+        packed = zlib.compress(rendered[0], 1)
+        size = len(text) + len(packed)
         if self.line_bytes + size > self.cache_bytes - self.cache_bytes // ITEM_SHARE:
             self.cache.clear()
             self.line_bytes = 0
         self.line_bytes += size
-        self.cache[text] = rendered
+        self.cache[text] = (packed, rendered[1], rendered[2])
+
+    def render_sites(self, sites: tuple[SiteResult, ...]) -> str:
+        """`dumps(sites_to_list(result))`, with each site's id and name encoded once."""
+        out = []
+        for site in sites:
+            head = self.site_heads.get(site.site.id)
+            if head is None:
+                head = dumps(site_entry_head(site))[:-1] + ',"score":'
+                self.site_heads[site.site.id] = head
+            symptoms = dumps_strings([symptom.id for symptom in site.symptoms])
+            out.append(f'{head}{site.score!r},"symptoms":{symptoms},"inputs":{dumps_strings(site.inputs)}}}')
+        return "[" + ",".join(out) + "]"
 
     def render_triage(self, triage: Triage) -> str:
         """`dumps(triage_to_dict(result))`, with the parts that are the same on every line

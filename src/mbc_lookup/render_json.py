@@ -22,6 +22,7 @@ from .model import (
     Match,
     Modifier,
     Site,
+    SiteResult,
     Source,
     Symptom,
     TriageReason,
@@ -134,14 +135,18 @@ def input_to_dict(item: InputResult, cutoff: float) -> dict[str, Any]:
 def sites_to_list(result: LookupResult) -> list[dict[str, Any]]:
     return [
         {
-            "site": site.site.id,
-            "name": site.site.name,
+            **site_entry_head(site),
             "score": site.score,
             "symptoms": [symptom.id for symptom in site.symptoms],
             "inputs": list(site.inputs),
         }
         for site in result.sites
     ]
+
+
+def site_entry_head(site: SiteResult) -> dict[str, Any]:
+    """A site's entry up to its score, which comes next (batch encodes this part once)."""
+    return {"site": site.site.id, "name": site.site.name}
 
 
 def triage_to_dict(result: LookupResult) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
     python tests/fuzz_cli.py                  # 100,000 inputs, 5,000 tables, 20,000 entries
     python tests/fuzz_cli.py --examples 5000 --tables 300 --entries 1000   # a quick look
+    python tests/fuzz_cli.py --shard 1/2 & python tests/fuzz_cli.py --shard 2/2   # on two cores
 
 Every input runs through `mbc symptoms TEXT --json`, `mbc symptoms TEXT` (the terminal table)
 and, ten at a time, `mbc batch` (as bytes, with invalid UTF-8 mixed in), all through typer's
@@ -47,6 +48,7 @@ os.environ["MBC_CACHE_DIR"] = tempfile.mkdtemp(prefix="mbc-fuzz-cache-")
 os.environ.pop("MBC_DATA", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import hypothesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -320,19 +322,28 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=100_000, help="how many inputs to generate")
     parser.add_argument("--tables", type=int, default=5_000, help="how many mutated tables")
     parser.add_argument("--entries", type=int, default=20_000, help="how many mutated cache entries")
+    parser.add_argument(
+        "--shard", default="1/1", metavar="K/N",
+        help="run the K-th of N equal shares (tables and entries by seed, inputs from seed K): "
+        "N runs at once cover the whole run on N cores; add up their counts",
+    )  # fmt: skip
     options = parser.parse_args()
+    shard, shards = (int(number) for number in options.shard.split("/"))
+    if not 1 <= shard <= shards:
+        parser.error("--shard must be K/N with 1 <= K <= N")
     fuzz = Fuzz()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
         tables = TableFuzz(fuzz, directory)
-        for seed in range(options.tables):
-            tables.one(seed)
+        for number in range(shard - 1, options.tables, shards):
+            tables.one(number)
     entries = EntryFuzz(fuzz)
-    for seed in range(options.entries):
-        entries.one(seed)
+    for number in range(shard - 1, options.entries, shards):
+        entries.one(number)
 
+    @hypothesis.seed(shard)
     @settings(
-        max_examples=options.examples,
+        max_examples=-(-options.examples // shards),
         database=None,
         deadline=None,
         phases=[Phase.generate],
@@ -346,6 +357,7 @@ def main() -> int:
     if fuzz.batch_lines:
         fuzz.batch()
     seconds = time.perf_counter() - start
+    print(f"shard {shard}/{shards}")
     print(f"inputs generated: {fuzz.inputs}")
     print(f"mutated tables: {tables.tables} ({tables.valid} still valid)")
     kinds = ", ".join(f"{count} {kind}" for kind, count in entries.kinds.items())

@@ -445,5 +445,5 @@ def test_batch_caches_are_bounded_by_bytes_and_skip_long_lines(matcher: Matcher)
     for index in range(3000):
         for _ in range(2):  # a line's JSON is kept from its second time on
             run.render(f"headache {index}, " + "y" * 1500)
-        assert run.line_bytes + run.item_bytes <= batch_run.CACHE_BYTES
+        assert run.line_bytes <= batch_run.LINE_CACHE_BYTES and run.item_bytes <= batch_run.ITEM_CACHE_BYTES
     assert run.cache  # and lines are kept

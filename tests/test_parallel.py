@@ -196,6 +196,20 @@ def test_batch_jobs_output_is_the_same_as_one_job(mbc: Mbc, tmp_path: Path, jobs
     assert piped.stdout == one.stdout
 
 
+def test_batch_jobs_keep_ids_and_order_when_lines_repeat(mbc: Mbc, tmp_path: Path) -> None:
+    # Repeats of a line all go to one worker, so a chunk comes back in uneven shares: the rows
+    # must still be in input order, each with its own id.
+    texts = ["headache", "cough, yellow eyes", "toothache", "headache", "bone pain", "headache"] * 200
+    table = tmp_path / "export.csv"
+    table.write_text("id,text\n" + "".join(f'r{n},"{text}"\n' for n, text in enumerate(texts)))
+    args = ("batch", str(table), "--input-format", "csv", "--id-column", "id", "--text-column", "text")
+    one = mbc(*args, "--format", "csv", "--jobs", "1")
+    many = mbc(*args, "--format", "csv", "--jobs", "3")
+    assert one.exit_code == many.exit_code == 0
+    assert many.stdout == one.stdout
+    assert [row.split(",")[0] for row in one.stdout.splitlines()[1:]] == [f"r{n}" for n in range(len(texts))]
+
+
 def test_batch_jobs_must_be_at_least_one(mbc: Mbc) -> None:
     result = mbc("batch", "--jobs", "0", input="headache\n")
     assert result.exit_code == 2 and "--jobs" in result.stderr

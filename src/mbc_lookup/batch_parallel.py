@@ -2,12 +2,15 @@
 
 The parent reads the input (every input format, through `batch_input.records`), so line
 numbers, ids and the warnings for unreadable lines are exactly those of a one-process run. It
-cuts the readable records into chunks of `CHUNK_LINES` and hands each chunk to a worker. Each
-worker loads the table once (from the compiled-table cache) and turns its records into output
-lines with its own `BatchRun`: `results()` then `encode()`, the very code of a one-process run,
-so every NDJSON, CSV or TSV line has the same bytes whichever process made it. Each worker's
-caches of repeated lines and items are bounded by bytes, and the workers share one
-process's budget between them.
+cuts the readable records into chunks of `CHUNK_LINES` and splits each chunk between the
+workers by the hash of each line's text, so that a line and its repeats always go to the
+same worker: each worker's caches then hold its own share of the repeated lines, and none is
+rendered twice over. Each worker loads the table once (from the compiled-table cache) and
+turns its records into output lines with its own `BatchRun`: `results()` then `encode()`, the
+very code of a one-process run, so every NDJSON, CSV or TSV line has the same bytes whichever
+process made it. Each worker's caches are bounded by bytes: the workers share one process's
+budget for lines between them, and each has the whole budget for parts (every worker sees
+the common parts).
 
 At most `WINDOW_PER_JOB` chunks per worker are read ahead. The parent writes the results in
 input order, chunk by chunk, through `BatchRun.flush` inside `hold()`: memory stays bounded
@@ -41,7 +44,7 @@ from typing import BinaryIO, NamedTuple, cast
 
 from .api import load_matcher
 from .batch_input import Record, records
-from .batch_run import CACHE_BYTES, BatchRun, Row
+from .batch_run import LINE_CACHE_BYTES, BatchRun, Row
 from .matching import Matcher
 from .model import BatchLine
 from .process import SIGNALS, silence_stdout
@@ -59,6 +62,7 @@ STOP_WAIT = 5.0  # seconds to wait for a killed worker to be gone (it takes mill
 SMALL_INPUT_BYTES = 256_000
 
 Task = tuple[int, list[tuple[int, str | None, str]]]  # chunk number; (line, id, text) per record
+Returned = tuple[int, int, "Rendered | None", "str | None"]  # chunk, worker, its lines or why not
 
 
 class WorkerSpec(NamedTuple):
@@ -69,14 +73,14 @@ class WorkerSpec(NamedTuple):
     seed_only: bool
     sha256: str  # of the parent's table: a worker that reads another one refuses to work
     fmt: str = "ndjson"
-    cache_bytes: int = CACHE_BYTES
+    line_cache_bytes: int = LINE_CACHE_BYTES
     parent: int = 0  # the parent's pid: a worker whose parent is gone stops
 
 
 class Rendered(NamedTuple):
-    """A chunk's output lines and what the summary needs from them."""
+    """A worker's share of a chunk: its output lines and what the summary needs from them."""
 
-    lines: bytes
+    lines: tuple[bytes, ...]
     matched_lines: int
     urgent_lines: int
     site_lines: tuple[tuple[str, int], ...]
@@ -85,9 +89,10 @@ class Rendered(NamedTuple):
 class Entry(NamedTuple):
     """One step of the output, in input order: a chunk's results or one skipped line."""
 
-    chunk: int | None  # the chunk's number, whose results come back from a worker
+    chunk: int | None  # the chunk's number, whose results come back from the workers
     skipped: BatchLine | None
     done: int  # input bytes read up to the end of this step, for the progress bar
+    owners: bytes = b""  # for each line of the chunk, the worker it went to
 
 
 class WorkerFailed(RuntimeError):
@@ -126,7 +131,7 @@ def start(
         return run, records(source, input_format, text_column, id_column)
     spec = WorkerSpec(
         None if data is None else str(data), threshold, seed_only, matcher.knowledge.sha256, fmt,
-        CACHE_BYTES // count, os.getpid(),
+        LINE_CACHE_BYTES // count, os.getpid(),
     )  # fmt: skip
     parallel = ParallelBatchRun(matcher, sink, flush_each_line, jobs=count, spec=spec)
     stream = _stream_input(source) if flush_each_line else None
@@ -169,10 +174,10 @@ class ParallelBatchRun(BatchRun):
         self.context = multiprocessing.get_context(start_method or _start_method())
         self.stream: StreamInput | None = None
         self.workers: list[BaseProcess] = []
-        self.tasks: Queue[Task | None] | None = None
-        self.returns: Queue[tuple[int, Rendered | None, str | None]] | None = None
+        self.tasks: list[Queue[Task | None]] = []  # one per worker
+        self.returns: Queue[Returned] | None = None
         self.window: deque[Entry] = deque()
-        self.arrived: dict[int, Rendered] = {}
+        self.arrived: dict[tuple[int, int], Rendered] = {}  # (chunk, worker) -> its share
         self.chunks_sent = 0
         self.chunk_records: list[tuple[int, str | None, str]] = []
         self.done = 0
@@ -220,11 +225,18 @@ class ParallelBatchRun(BatchRun):
         """Hand the records read so far to the workers."""
         if not self.chunk_records:
             return
-        if self.tasks is None:
+        if not self.tasks:
             self._start_workers()
-        assert self.tasks is not None
-        self.tasks.put((self.chunks_sent, self.chunk_records))
-        self.window.append(Entry(self.chunks_sent, None, self.done))
+        shares: list[list[tuple[int, str | None, str]]] = [[] for _ in range(self.jobs)]
+        owners = bytearray()
+        for record in self.chunk_records:
+            worker = hash(record[2]) % self.jobs
+            shares[worker].append(record)
+            owners.append(worker)
+        for worker, share in enumerate(shares):
+            if share:
+                self.tasks[worker].put((self.chunks_sent, share))
+        self.window.append(Entry(self.chunks_sent, None, self.done, bytes(owners)))
         self.chunks_sent += 1
         self.looked_up += len(self.chunk_records)
         self.chunk_records = []
@@ -242,23 +254,25 @@ class ParallelBatchRun(BatchRun):
                 self.skip(entry.skipped, hold)
             else:
                 assert entry.chunk is not None
-                rendered = self._result(entry.chunk, wait=len(self.window) > keep)
-                if rendered is None:
+                lines = self._result(entry, wait=len(self.window) > keep)
+                if lines is None:
                     return
-                self._count(rendered)
-                self.pending.append(rendered.lines)
+                self.pending.extend(lines)
                 with hold():  # the chunk as it came: whole lines, in one write
                     self.flush()
             self.window.popleft()
             if on_progress is not None:
                 on_progress(entry.done)
 
-    def _result(self, chunk: int, wait: bool) -> Rendered | None:
-        """The rendered chunk, once it has come back; None if it has not and `wait` is false."""
-        assert self.returns is not None
-        while chunk not in self.arrived:
+    def _result(self, entry: Entry, wait: bool) -> list[bytes] | None:
+        """The chunk's output lines in input order, once every share has come back; None if
+        one has not and `wait` is false."""
+        assert self.returns is not None and entry.chunk is not None
+        chunk = entry.chunk
+        needed = set(entry.owners)
+        while any((chunk, worker) not in self.arrived for worker in needed):
             try:
-                number, rendered, problem = self.returns.get(timeout=RESULT_POLL if wait else 0)
+                number, worker, rendered, problem = self.returns.get(timeout=RESULT_POLL if wait else 0)
             except Empty:
                 if not wait:
                     return None
@@ -267,8 +281,16 @@ class ParallelBatchRun(BatchRun):
                 continue
             if rendered is None:
                 raise WorkerFailed(problem or "a worker failed")
-            self.arrived[number] = rendered
-        return self.arrived.pop(chunk)
+            self.arrived[(number, worker)] = rendered
+        shares = {worker: self.arrived.pop((chunk, worker)) for worker in needed}
+        for share in shares.values():
+            self._count(share)
+        taken = dict.fromkeys(needed, 0)
+        lines = []
+        for worker in entry.owners:  # each worker's lines come back in the order sent
+            lines.append(shares[worker].lines[taken[worker]])
+            taken[worker] += 1
+        return lines
 
     def _count(self, rendered: Rendered) -> None:
         self.matched_lines += rendered.matched_lines
@@ -280,7 +302,7 @@ class ParallelBatchRun(BatchRun):
         # A forked worker would flush, at its exit, whatever the parent's streams held.
         sys.stdout.flush()
         sys.stderr.flush()
-        self.tasks = self.context.Queue()
+        self.tasks = [self.context.Queue() for _ in range(self.jobs)]
         self.returns = self.context.Queue()
         # The signals are held back while the workers start, so none can be interrupted
         # before it ignores them; one sent meanwhile reaches the parent once they are running.
@@ -291,9 +313,9 @@ class ParallelBatchRun(BatchRun):
         gc.collect()
         gc.freeze()
         try:
-            for _ in range(self.jobs):
+            for number, tasks in enumerate(self.tasks):
                 worker = self.context.Process(  # type: ignore[attr-defined]  # (typeshed)
-                    target=_work, args=(self.spec, self.tasks, self.returns), daemon=True
+                    target=_work, args=(self.spec, number, tasks, self.returns), daemon=True
                 )
                 worker.start()
                 self.workers.append(worker)
@@ -312,11 +334,11 @@ class ParallelBatchRun(BatchRun):
                     worker.kill()
             for worker in self.workers:
                 worker.join(STOP_WAIT)
-            for queue in (self.tasks, self.returns):
+            for queue in (*self.tasks, self.returns):
                 if queue is not None:
                     queue.cancel_join_thread()  # never wait at exit to send to a stopped worker
                     queue.close()
-            self.workers, self.tasks, self.returns = [], None, None
+            self.workers, self.tasks, self.returns = [], [], None
         finally:
             _unblock_signals(held)
 
@@ -365,9 +387,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _work(
-    spec: WorkerSpec, tasks: Queue[Task | None], results: Queue[tuple[int, Rendered | None, str | None]]
-) -> None:
+def _work(spec: WorkerSpec, number: int, tasks: Queue[Task | None], results: Queue[Returned]) -> None:
     """A worker: build the run once, then render chunks until told to stop."""
     for signum in SIGNALS:
         signal.signal(signum, signal.SIG_IGN)  # the parent's to handle; it kills the workers
@@ -385,14 +405,14 @@ def _work(
             continue
         if task is None:
             return
-        number, chunk = task
+        chunk_number, chunk = task
         if run is None:
-            results.put((number, None, problem))
+            results.put((chunk_number, number, None, problem))
             continue
         try:
-            results.put((number, render_chunk(run, chunk), None))
+            results.put((chunk_number, number, render_chunk(run, chunk), None))
         except Exception as error:  # reported by the parent, which then stops
-            results.put((number, None, f"a worker failed: {error!r}"))
+            results.put((chunk_number, number, None, f"a worker failed: {error!r}"))
 
 
 def _worker_run(spec: WorkerSpec) -> tuple[BatchRun | None, str | None]:
@@ -404,7 +424,7 @@ def _worker_run(spec: WorkerSpec) -> tuple[BatchRun | None, str | None]:
     if matcher.knowledge.sha256 != spec.sha256:
         return None, "the knowledge table changed while the batch was running"
     run = BatchRun(matcher, io.BytesIO(), flush_each_line=False, fmt=spec.fmt)
-    run.cache_bytes = spec.cache_bytes
+    run.line_cache_bytes = spec.line_cache_bytes
     return run, None
 
 
@@ -423,4 +443,4 @@ def render_chunk(run: BatchRun, chunk: list[tuple[int, str | None, str]]) -> Ren
             for site_id in row.sites:
                 site_lines[site_id] = site_lines.get(site_id, 0) + 1
         urgent_lines += row.urgent
-    return Rendered(b"".join(out), matched, urgent_lines, tuple(site_lines.items()))
+    return Rendered(tuple(out), matched, urgent_lines, tuple(site_lines.items()))

@@ -45,8 +45,9 @@ from .render_json import (
 from .text import visible
 from .triage import index_rules
 
-CACHE_BYTES = 8_000_000  # rendered lines and items kept; emptied when full, so memory stays flat
-ITEM_SHARE = 4  # of those bytes, a quarter for items (parts), the rest for whole lines
+# Rendered lines and parts kept, each cache emptied when full, so memory stays flat.
+LINE_CACHE_BYTES = 6_000_000
+ITEM_CACHE_BYTES = 2_000_000
 SEEN_SLOTS = 1 << 20  # marks for lines seen (1 MB)
 CACHEABLE_CHARS = 2_000  # longer lines and items are rendered every time, never kept
 CHUNK_LINES = 512  # lines written per write when the input is a file
@@ -76,7 +77,10 @@ class BatchRun:
         self.knowledge: Knowledge = matcher.knowledge
         self.sink = sink
         self.chunk = 1 if flush_each_line else CHUNK_LINES
-        self.cache_bytes = CACHE_BYTES  # `--jobs` gives each worker its share, so the sum is the same
+        # `--jobs` splits the lines between the workers, and with them the lines' budget; every
+        # worker sees the common parts, so each keeps a whole parts' budget.
+        self.line_cache_bytes = LINE_CACHE_BYTES
+        self.item_cache_bytes = ITEM_CACHE_BYTES
         self.pending: list[bytes] = []
         # Every line's JSON is the same header, then "line", then the same disclaimer and cutoff,
         # then the part that depends on the input: only that part is encoded per line.
@@ -140,7 +144,7 @@ class BatchRun:
         # compressed, five times as many lines fit in the same bytes.
         packed = zlib.compress(rendered[0], 1)
         size = len(text) + len(packed)
-        if self.line_bytes + size > self.cache_bytes - self.cache_bytes // ITEM_SHARE:
+        if self.line_bytes + size > self.line_cache_bytes:
             self.cache.clear()
             self.line_bytes = 0
         self.line_bytes += size
@@ -193,7 +197,7 @@ class BatchRun:
             template = _span_template(encoded, item.start)
             if len(item.text) <= CACHEABLE_CHARS:
                 size = 2 * len(item.text) + len(encoded)
-                if self.item_bytes + size > self.cache_bytes // ITEM_SHARE:
+                if self.item_bytes + size > self.item_cache_bytes:
                     self.item_cache.clear()
                     self.item_bytes = 0
                 self.item_bytes += size

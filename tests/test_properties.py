@@ -15,8 +15,10 @@ from mbc_lookup.batch_run import BatchRun, Row
 from mbc_lookup.cli import app
 from mbc_lookup.matching import Matcher
 from mbc_lookup.model import BatchLine, Knowledge
+from mbc_lookup.reading import Reader
 from mbc_lookup.render_json import dumps, result_to_dict
 from mbc_lookup.text import split_parts
+from mbc_lookup.triage import index_rules
 
 WORDS = st.sampled_from(
     ["headache", "no", "cough", "yellow", "eyes", "pain", "my", "[/]", ":", "\x1b[2J", "ü", "😀"]
@@ -74,3 +76,23 @@ def test_batch_encoder_gives_the_json_views_bytes(
         assert isinstance(row, Row)
         fresh = dumps(result_to_dict(lookup_text(lines[number - 1], matcher), knowledge, line=number))
         assert run.encode(row).decode("utf-8") == fresh + "\n"
+
+
+TRIAGE_WORDS = st.sampled_from(
+    ["sudden", "severe", "headache", "weakness", "legs", "on chemo", "temp 38.5", "36.1", "fever",
+     "worse", "no", "confused", "calcium 3.1", "cant breathe", "back pain", "numb", ",", "."]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(TRIAGE_WORDS, max_size=10).map(" ".join))
+def test_triage_index_gives_what_trying_every_rule_gives(
+    knowledge: Knowledge, matcher: Matcher, text: str
+) -> None:
+    # The index only skips rules nothing in the text can start: trying every rule on every
+    # text must give the same triage.
+    table = knowledge.triage
+    every_rule = index_rules(table)._replace(always=tuple(range(len(table.rules))), by_key={})
+    reader = Reader(matcher)
+    indexed = lookup_text(text, reader, index_rules(table)).triage
+    assert lookup_text(text, reader, every_rule).triage == indexed

@@ -705,5 +705,12 @@ def main() -> None:
     group (`_Mbc`) maps every ending to an exit code and exits with it."""
     from .process import prepare
 
-    prepare()
-    _app_for(sys.argv[1:])()
+    try:
+        prepare()
+        _app_for(sys.argv[1:])()
+    except Interrupted as stop:  # a signal before (or after) the group's own handling
+        say(stop.message)
+        raise SystemExit(stop.exit_code) from None
+    except KeyboardInterrupt:  # Ctrl-C before `prepare` installed the handlers
+        say("mbc: interrupted")
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -251,3 +251,30 @@ def test_ctrl_c_while_starting_up_is_never_a_traceback(tmp_path: Path, delay: fl
         return
     assert process.returncode in (130, -signal.SIGINT)
     assert _lines(stderr) in ([], ["mbc: interrupted"])
+
+
+def test_a_signal_at_any_moment_of_a_run_gives_the_answer_or_one_line() -> None:
+    """Swept over a whole run, start to exit: a signal either came too late to matter (the
+    whole answer, nothing on standard error, exit 0) or ends the run with one line and
+    128 + its number; never a traceback from mbc's own code, never a lost exit code."""
+    names = {signal.SIGINT: "mbc: interrupted", signal.SIGTERM: "mbc: interrupted (SIGTERM)"}
+    names[signal.SIGHUP] = "mbc: interrupted (SIGHUP)"
+    signals = list(names)
+    for step in range(30):
+        signum = signals[step % 3]
+        process = subprocess.Popen(
+            [_mbc(), "symptoms", "headache", "--json"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=_env(),
+        )  # fmt: skip
+        time.sleep(step * 0.005)
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+        if process.returncode == 0:
+            parse_document(stdout)
+            assert stderr == b"", stderr
+        elif process.returncode == 128 + signum:
+            assert _lines(stderr) == [names[signum]], stderr
+        else:  # before any handler of mbc's: the signal's default action, as for any program
+            assert process.returncode in (-signum, 1), (process.returncode, stderr)
+            modules = set(re.findall(rb'File "[^"]*mbc_lookup[/\\](\w+)\.py"', stderr))
+            assert modules <= {b"__init__", b"__main__"}, stderr

@@ -4,18 +4,34 @@ Importing the command line (typer) takes tens of milliseconds; a Ctrl-C in that 
 end the run like any other Ctrl-C, with one line and exit 130, not a traceback.
 """
 
-import contextlib
-import sys
+import sys  # already loaded by the interpreter: this module imports nothing that takes time
 
 
 def main() -> None:
     try:
         from mbc_lookup.cli import main as run
-    except KeyboardInterrupt:
-        with contextlib.suppress(AttributeError, OSError):  # no standard error to write to
-            sys.stderr.write("mbc: interrupted\n")
-        raise SystemExit(130) from None
-    run()
+
+        run()
+    except KeyboardInterrupt:  # before `cli` installed its signal handlers
+        _end("mbc: interrupted", 130)
+    except (Exception, SystemExit):
+        raise
+    except BaseException as error:
+        # `process.Interrupted` from a signal that landed after `cli.main`'s own catch, in
+        # the instant before it ignores further signals
+        from mbc_lookup.process import Interrupted
+
+        if not isinstance(error, Interrupted):
+            raise
+        _end(error.message, error.exit_code)
+
+
+def _end(message: str, code: int) -> None:
+    import contextlib  # only now: the run is ending
+
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # no standard error to write to
+        sys.stderr.write(message + "\n")
+    raise SystemExit(code) from None
 
 
 if __name__ == "__main__":

@@ -702,8 +702,9 @@ def _app_for(args: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Run `mbc` in this process: make its streams and signals safe, then run the app, whose
-    group (`_Mbc`) maps every ending to an exit code and exits with it."""
-    from .process import prepare
+    group (`_Mbc`) maps every ending to an exit code and exits with it. Once it has, later
+    signals are ignored: the answer is written and its exit code decided."""
+    from .process import ignore_signals, prepare
 
     try:
         prepare()
@@ -714,3 +715,5 @@ def main() -> None:
     except KeyboardInterrupt:  # Ctrl-C before `prepare` installed the handlers
         say("mbc: interrupted")
         raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:
+        ignore_signals()

@@ -64,9 +64,14 @@ class OutputError(Exception):
 def interrupt(signum: int, frame: FrameType | None) -> None:
     """The signal handler for SIGNALS. The run is ending: a second signal while it reports
     the first is ignored, so it cannot turn into a traceback."""
-    for other in SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
+    ignore_signals()
     raise Interrupted(signum)
+
+
+def ignore_signals() -> None:
+    """From now on SIGNALS change nothing: the run has ended, or is ending."""
+    for signum in SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 class _Output(io.TextIOWrapper):

@@ -253,6 +253,30 @@ def test_ctrl_c_while_starting_up_is_never_a_traceback(tmp_path: Path, delay: fl
     assert _lines(stderr) in ([], ["mbc: interrupted"])
 
 
+def test_a_signal_that_lands_in_a_callback_still_ends_the_run() -> None:
+    """CPython cannot raise from a weakref callback or `__del__` (importing modules runs
+    such callbacks all the time): it would print "Exception ignored ... Traceback" and go
+    on as if the Ctrl-C never came. The run must end as interrupted, with nothing printed."""
+    code = (
+        "import signal, weakref\n"
+        "from mbc_lookup.process import Interrupted, prepare\n"
+        "prepare()\n"
+        "class Thing: pass\n"
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, lambda gone: signal.raise_signal(signal.SIGINT))\n"
+        "def work(): return 1\n"
+        "try:\n"
+        "    del thing\n"
+        "    work()\n"
+        "    print('carried on')\n"
+        "except Interrupted as stop:\n"
+        "    print('interrupted', stop.exit_code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+    assert done.stdout.split() == [b"interrupted", b"130"], done
+    assert done.stderr == b""
+
+
 def test_a_signal_at_any_moment_of_a_run_gives_the_answer_or_one_line() -> None:
     """Swept over a whole run, start to exit: a signal either came too late to matter (the
     whole answer, nothing on standard error, exit 0) or ends the run with one line and

@@ -14,7 +14,8 @@ in-process):
   and `cli` catches. Standard error is where failures are reported, so a failed write there
   is dropped: the exit code still says what happened.
 - SIGINT, SIGTERM and SIGHUP raise `Interrupted`, which ends the run with 128 + the signal's
-  number; `batch` holds them while it writes a line, so its output is whole lines.
+  number; `batch` holds them while it writes a line, so its output is whole lines. One that
+  lands in a callback CPython cannot raise from is raised again at the next Python call.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -66,6 +67,26 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     the first is ignored, so it cannot turn into a traceback."""
     ignore_signals()
     raise Interrupted(signum)
+
+
+def _unraisable(info: sys.UnraisableHookArgs) -> None:
+    """`sys.unraisablehook`. A signal whose handler ran inside a callback CPython cannot raise
+    from (a weakref callback while a module is imported, a `__del__`) would be printed as an
+    ignored exception, with a traceback, and the run would carry on as if it never came. It is
+    raised again instead, at the next Python call."""
+    error = info.exc_value
+    if not isinstance(error, Interrupted):
+        sys.__unraisablehook__(info)
+        return
+    previous = sys.gettrace()
+
+    def again(frame: FrameType, event: str, arg: Any) -> None:
+        sys.settrace(previous)
+        if signal.getsignal(error.signum) == signal.SIG_IGN:  # `interrupt` ran: the run is ending
+            raise Interrupted(error.signum)
+        signal.raise_signal(error.signum)  # through the handler in force (batch may hold it)
+
+    sys.settrace(again)
 
 
 def ignore_signals() -> None:
@@ -175,5 +196,6 @@ def prepare() -> None:
     _reopen_if_closed(2, os.O_WRONLY)
     sys.stdout = _wrap(_Output, sys.stdout, 1)
     sys.stderr = _wrap(_Messages, sys.stderr, 2)
+    sys.unraisablehook = _unraisable
     for signum in SIGNALS:
         signal.signal(signum, interrupt)

@@ -155,8 +155,13 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     symptom_fields[4] = "yes"  # `urgent` as text, not a bool
     site = knowledge[10][0]
     wrong_site = (*site[:3], ((*symptom_fields,), *site[3][1:]), *site[4:])
+    triage_actions, triage_rules = knowledge[14]
+    ranged = next(n for n, rule in enumerate(triage_rules) if rule[6] is not None)
+    bad_rule = (*triage_rules[ranged][:6], ("36", "37.5"))  # a normal range as text
+    bad_rules = (*triage_rules[:ranged], bad_rule, *triage_rules[ranged + 1 :])
     wrong = [
         {"a": 1},
+        ((*knowledge[:14], (triage_actions, bad_rules)), index),
         (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
         (knowledge, (index[0], index[1], {1: 2}, index[3])),
         (knowledge, (*index[:3], (index[3][0], (*index[3][1][:-1], ("a", 1))))),  # a stem as a number

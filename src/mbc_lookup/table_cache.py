@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import sys
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -199,6 +200,12 @@ class _Dict(NamedTuple):
     value: type
 
 
+class _Maybe(NamedTuple):
+    """None, or a value of the shape `item`."""
+
+    item: Any
+
+
 # The shape `_plain` gives a (Knowledge, PlainIndex) pair. A type means exactly that type, a
 # frozenset of types any of them, and a plain tuple that tuple's items in order.
 _TEXT_OR_NONE = frozenset({str, type(None)})
@@ -216,7 +223,7 @@ _READING = (
 )
 _NUMBER_OR_NONE = frozenset({float, type(None)})
 _CONDITION = (_TEXTS, _TEXTS, _TEXTS, _TEXTS, _NUMBER_OR_NONE, _TEXTS, _NUMBER_OR_NONE)
-_RANGE_OR_NONE = frozenset({tuple, type(None)})
+_RANGE_OR_NONE = _Maybe((float, float))
 _TRIAGE = (_Many((str, str, str)), _Many((str, str, str, _Many(_CONDITION), str, str, _RANGE_OR_NONE)))
 _KNOWLEDGE = (
     str, str, str, str, str, _Many((str, str, str, _TEXT_OR_NONE)), str, _Many((str, str, str, str)),
@@ -233,41 +240,33 @@ _SHAPE = (_KNOWLEDGE, _INDEX)
 
 def _fits(value: Any, shape: Any) -> bool:
     """Whether `value` has exactly `shape` (see `_SHAPE`)."""
+    return _all_fit((value,), shape)
+
+
+def _all_fit(values: tuple[Any, ...], shape: Any) -> bool:
+    """Whether every one of `values` has `shape`. The check goes a column at a time (every
+    site's symptoms, then every symptom's codes), so its loops run at C speed: an entry is
+    thousands of strings, and this runs on every cached lookup."""
+    types = set(map(type, values))
     if isinstance(shape, type):
-        return type(value) is shape
+        return types <= {shape}
     if isinstance(shape, frozenset):
-        return type(value) in shape
+        return types <= shape
+    if isinstance(shape, _Maybe):
+        return _all_fit(tuple(value for value in values if value is not None), shape.item)
     if isinstance(shape, _FrozenSet):
-        return type(value) is frozenset and _all_fit(value, shape.item)
+        return types <= {frozenset} and _all_fit(tuple(frozenset().union(*values)), shape.item)
     if isinstance(shape, _Dict):
         return (
-            type(value) is dict
-            and _all_fit(value.keys(), shape.key)
-            and _all_fit(value.values(), shape.value)
+            types <= {dict}
+            and _all_fit(tuple(chain.from_iterable(map(dict.keys, values))), shape.key)
+            and _all_fit(tuple(chain.from_iterable(map(dict.values, values))), shape.value)
         )
-    if type(value) is not tuple:
+    if not types <= {tuple}:
         return False
     if isinstance(shape, _Many):
-        return _all_fit(value, shape.item)
-    return len(value) == len(shape) and all(map(_fits, value, shape))
-
-
-def _all_fit(values: Any, shape: Any) -> bool:
-    """Whether every one of `values` has `shape`: a column at a time, at C speed where it can
-    (an entry is thousands of strings, and this runs on every cached lookup)."""
-    if isinstance(shape, type):
-        return set(map(type, values)) <= {shape}
-    if isinstance(shape, frozenset):
-        return set(map(type, values)) <= shape
-    if isinstance(shape, _FrozenSet):
-        return set(map(type, values)) <= {frozenset} and _all_fit(frozenset().union(*values), shape.item)
-    if type(shape) is tuple:
-        return (
-            set(map(type, values)) <= {tuple}
-            and set(map(len, values)) <= {len(shape)}
-            and all(map(_all_fit, zip(*values, strict=True), shape))
-        )
-    return all(_fits(value, shape) for value in values)
+        return _all_fit(tuple(chain.from_iterable(values)), shape.item)
+    return set(map(len, values)) <= {len(shape)} and all(map(_all_fit, zip(*values, strict=True), shape))
 
 
 def _plain(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -28,12 +29,21 @@ TEXT = st.one_of(
 )
 
 
+@pytest.fixture(scope="module")
+def second_matcher(knowledge: Knowledge) -> Matcher:
+    """A matcher of its own, built apart from the shared one: answers must not depend on
+    which matcher, or which of its caches, gave them."""
+    return Matcher(knowledge)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=TEXT)
-def test_any_text_gives_valid_deterministic_json(knowledge: Knowledge, matcher: Matcher, text: str) -> None:
+def test_any_text_gives_valid_deterministic_json(
+    knowledge: Knowledge, matcher: Matcher, second_matcher: Matcher, text: str
+) -> None:
     parts = split_parts(text)
     first = dumps(result_to_dict(lookup_text(text, matcher), knowledge))
-    second = dumps(result_to_dict(lookup_text(text, Matcher(knowledge)), knowledge))
+    second = dumps(result_to_dict(lookup_text(text, second_matcher), knowledge))
     assert first == second
     document = parse_document(first + "\n")
     assert document["disclaimer"]

@@ -168,6 +168,57 @@ def test_one_job_is_the_one_process_run(cached_matcher: Matcher, tmp_path: Path)
         assert type(make(None, many)) is (ParallelBatchRun if os.cpu_count() != 1 else BatchRun)
 
 
+def test_piped_input_that_ends_within_a_chunk_starts_no_worker(
+    cached_matcher: Matcher, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `echo headache | mbc batch`: two workers would take longer to start than the line takes.
+    data = generated_lines(200, seed=9)
+    one = run_once(BatchRun(cached_matcher, io.BytesIO(), False), data, capsys)
+
+    def no_workers(self: ParallelBatchRun) -> None:
+        raise AssertionError("workers were started for one chunk of input")
+
+    monkeypatch.setattr(ParallelBatchRun, "_start_workers", no_workers)
+    run = parallel(cached_matcher, 256)
+    run.workers_optional = True  # as `start` sets it when --jobs is not given
+    assert run_once(run, data, capsys) == one
+
+
+def test_workers_start_for_more_than_a_chunk_or_when_asked(cached_matcher: Matcher) -> None:
+    started: list[bool] = []
+    for lines, optional in ((257, True), (3, False)):
+        run = parallel(cached_matcher, 256)
+        run.workers_optional = optional
+        real_start = run._start_workers
+
+        def start_workers(real: Callable[[], None] = real_start) -> None:
+            started.append(True)
+            real()
+
+        run._start_workers = start_workers  # type: ignore[method-assign]
+        run.process(records(io.BytesIO(b"headache\n" * lines)), no_hold)
+        assert isinstance(run.sink, io.BytesIO) and run.sink.getvalue().count(b"\n") == lines
+    assert started == [True, True]
+
+
+def test_a_worker_loads_the_table_from_the_parents_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mbc_lookup import knowledge
+    from mbc_lookup.batch_parallel import _worker_run
+
+    matcher = load_matcher(cache_dir=tmp_path)  # the parent's load writes the cache entry
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("the worker parsed the YAML table")
+
+    monkeypatch.setattr(knowledge, "parse_table_file", no_parsing)
+    spec = WorkerSpec(None, None, False, matcher.knowledge.sha256, cache_dir=str(tmp_path))
+    run, problem = _worker_run(spec)
+    assert problem is None and run is not None
+    assert run.knowledge.sha256 == matcher.knowledge.sha256
+
+
 def test_parallel_run_holds_interrupts_only_while_writing(cached_matcher: Matcher) -> None:
     held: list[bool] = []
 

@@ -75,6 +75,7 @@ class WorkerSpec(NamedTuple):
     fmt: str = "ndjson"
     line_cache_bytes: int = LINE_CACHE_BYTES
     parent: int = 0  # the parent's pid: a worker whose parent is gone stops
+    cache_dir: str | None = None  # the compiled-table cache the parent used, if any
 
 
 class Rendered(NamedTuple):
@@ -120,6 +121,7 @@ def start(
     data: str | Path | None,
     threshold: float | None,
     seed_only: bool,
+    cache_dir: Path | None = None,
 ) -> tuple[BatchRun, Iterator[Record]]:
     """The run for `mbc batch` and the records it reads: a one-process `BatchRun` for one job
     (or a small file), else a parallel one."""
@@ -131,9 +133,10 @@ def start(
         return run, records(source, input_format, text_column, id_column)
     spec = WorkerSpec(
         None if data is None else str(data), threshold, seed_only, matcher.knowledge.sha256, fmt,
-        LINE_CACHE_BYTES // count, os.getpid(),
+        LINE_CACHE_BYTES // count, os.getpid(), None if cache_dir is None else str(cache_dir),
     )  # fmt: skip
     parallel = ParallelBatchRun(matcher, sink, flush_each_line, jobs=count, spec=spec)
+    parallel.workers_optional = jobs is None  # only the default: an explicit --jobs N is obeyed
     stream = _stream_input(source) if flush_each_line else None
     parallel.stream = stream
     # records() only ever calls readline(), which StreamInput answers as a file does.
@@ -181,6 +184,9 @@ class ParallelBatchRun(BatchRun):
         self.chunks_sent = 0
         self.chunk_records: list[tuple[int, str | None, str]] = []
         self.done = 0
+        # Whether records are rendered here until the first full chunk (see `_dispatch`):
+        # `echo headache | mbc batch` would otherwise wait for two processes to start.
+        self.workers_optional = False
 
     def process(
         self,
@@ -223,23 +229,36 @@ class ParallelBatchRun(BatchRun):
 
     def _dispatch(self) -> None:
         """Hand the records read so far to the workers."""
-        if not self.chunk_records:
+        chunk, self.chunk_records = self.chunk_records, []
+        if not chunk:
             return
+        if not self.tasks and self.workers_optional and len(chunk) < self.chunk_lines:
+            # Less than a chunk before the input ended, paused or skipped a line, and no worker
+            # yet: rendered here, by the code a worker runs. Workers start with the first full
+            # chunk, so a short or trickling input never waits for them to start.
+            owners = bytes(len(chunk))
+            self.arrived[(self.chunks_sent, 0)] = render_chunk(self, chunk)
+        else:
+            owners = self._send(chunk)
+        self.window.append(Entry(self.chunks_sent, None, self.done, owners))
+        self.chunks_sent += 1
+        self.looked_up += len(chunk)
+
+    def _send(self, chunk: list[tuple[int, str | None, str]]) -> bytes:
+        """Split the chunk between the workers by the hash of each line's text; for each line,
+        the worker it went to."""
         if not self.tasks:
             self._start_workers()
         shares: list[list[tuple[int, str | None, str]]] = [[] for _ in range(self.jobs)]
         owners = bytearray()
-        for record in self.chunk_records:
+        for record in chunk:
             worker = hash(record[2]) % self.jobs
             shares[worker].append(record)
             owners.append(worker)
         for worker, share in enumerate(shares):
             if share:
                 self.tasks[worker].put((self.chunks_sent, share))
-        self.window.append(Entry(self.chunks_sent, None, self.done, bytes(owners)))
-        self.chunks_sent += 1
-        self.looked_up += len(self.chunk_records)
-        self.chunk_records = []
+        return bytes(owners)
 
     def _write_ready(
         self,
@@ -267,10 +286,11 @@ class ParallelBatchRun(BatchRun):
     def _result(self, entry: Entry, wait: bool) -> list[bytes] | None:
         """The chunk's output lines in input order, once every share has come back; None if
         one has not and `wait` is false."""
-        assert self.returns is not None and entry.chunk is not None
+        assert entry.chunk is not None
         chunk = entry.chunk
         needed = set(entry.owners)
         while any((chunk, worker) not in self.arrived for worker in needed):
+            assert self.returns is not None
             try:
                 number, worker, rendered, problem = self.returns.get(timeout=RESULT_POLL if wait else 0)
             except Empty:
@@ -418,7 +438,7 @@ def _work(spec: WorkerSpec, number: int, tasks: Queue[Task | None], results: Que
 def _worker_run(spec: WorkerSpec) -> tuple[BatchRun | None, str | None]:
     """The worker's BatchRun, built from the compiled-table cache, or why it cannot be built."""
     try:
-        matcher = load_matcher(spec.data, spec.threshold, seed_only=spec.seed_only)
+        matcher = load_matcher(spec.data, spec.threshold, seed_only=spec.seed_only, cache_dir=spec.cache_dir)
     except Exception as error:
         return None, f"a worker could not read the knowledge table: {error}"
     if matcher.knowledge.sha256 != spec.sha256:

@@ -423,7 +423,7 @@ def batch(
     run, read = start(
         matcher, source, sink, flush_each_line=not _is_regular_file(source), fmt=output_format,
         input_format=input_format, text_column=text_column, id_column=id_column,
-        jobs=jobs, data=data, threshold=threshold, seed_only=seed_only,
+        jobs=jobs, data=data, threshold=threshold, seed_only=seed_only, cache_dir=user_cache_dir(),
     )  # fmt: skip
     with writer.held_interrupts() as hold:
         try:

@@ -10,6 +10,9 @@ symptoms are associated with; [] for none), `top` (the site to name first, or nu
 - right site first: the first site reported is `top` (or, where `top` is null, one of `sites`);
 - at least one right site: some reported site is in `sites`;
 - no site: for cases whose `sites` is empty, nothing was reported.
+Where cases carry `urgent` (true: guidance would say get help today or now), it also prints
+how many urgent cases were flagged (triage level emergency or urgent) and how many of the
+others were flagged anyway.
 The development half of the real-world collection is read from ../shared/eval/ and never
 copied into the project.
 """
@@ -37,8 +40,19 @@ def main() -> int:
     matcher = load_matcher()
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # first, any, n, none, n_none
     failures: list[str] = []
+    urgent = [0, 0, 0, 0]  # urgent flagged, urgent cases, others flagged, other cases
     for case in cases:
         result = lookup_text(case["text"], matcher)
+        if "urgent" in case:
+            flagged = result.triage is not None and result.triage.level in ("emergency", "urgent")
+            wanted = bool(case["urgent"])
+            urgent[0 if wanted else 2] += flagged
+            urgent[1 if wanted else 3] += 1
+            if flagged != wanted:
+                level = result.triage.level if result.triage is not None else None
+                failures.append(
+                    f"[urgent] want {'urgent' if wanted else 'not urgent'} got {level}: {case['text']!r}"
+                )
         found = [site.site.id for site in result.sites]
         expected = set(case["sites"])
         group = case["group"]
@@ -62,6 +76,9 @@ def main() -> int:
     for group in sorted(counts):
         first, any_, n, none, n_none = counts[group]
         print(f"{group:<10} {_ratio(first, n):>20} {_ratio(any_, n):>20} {_ratio(none, n_none):>22}")
+    if urgent[1] or urgent[3]:
+        flagged_right, flagged_wrong = _ratio(urgent[0], urgent[1]), _ratio(urgent[2], urgent[3])
+        print(f"urgent cases flagged: {flagged_right}; others flagged: {flagged_wrong}")
     if args.failures:
         print("\n".join(["", "misses:", *failures]))
     return 0

@@ -66,7 +66,14 @@ class Reader:
     def _read(self, text: str, listed: bool) -> tuple[InputResult, tuple[Modifier, ...]]:
         words = part_words(text)
         stems = [stem(word.text) for word in words]
-        found_qualifiers = self.rules.modifiers(text, words, stems)
+        filler = frozenset(n for n, word in enumerate(words) if word.text in self.matcher.normalizer.ignored)
+        # A qualifier resting on a word used in another sense is no qualifier: "it has spread to
+        # my bones" says where the cancer is, not that a pain is spreading or getting worse.
+        found_qualifiers = [
+            (modifier, first, last)
+            for modifier, first, last in self.rules.modifiers(text, words, stems)
+            if self.rules.wrong_sense(tuple(range(first, last + 1)), words, stems, filler) is None
+        ]
         qualified = {n for _, first, last in found_qualifiers for n in range(first, last + 1)}
         # A trigger wholly inside a qualifier belongs to it: "finished chemo two years ago" dates
         # the treatment, not the fever after it ("all better now" stays a trigger).
@@ -86,7 +93,6 @@ class Reader:
         # No mention spans a clause end ("but") or a denial ("cough with phlegm, no blood").
         barriers = frozenset(t.first for t in triggers if t.rule.category in ("terminate", "negated"))
         found = self.matcher.find(text, words, listed, barriers, free)
-        filler = frozenset(n for n, word in enumerate(words) if word.text in self.matcher.normalizer.ignored)
         mentions: list[Mention] = []
         other_sense: str | None = None  # an everyday complaint a symptom word turned out to be
         for mention in found.mentions:

@@ -70,13 +70,15 @@ CASES = [
     ("sudden pain in my hip and I cant put weight on it", "emergency", "triage.fracture"),
     ("sudden severe pain in my thigh bone", "urgent", "triage.sudden_bone_pain"),
     ("aching bones, same as usual", "routine", "triage.report"),
-    ("bone pain that makes moving around difficult", "routine", "triage.report"),
     # "spread" of the cancer is not a pain spreading or getting worse
     ("my cancer has spread to my bones and my hip aches", "routine", "triage.report"),
     ("it has spread to my lungs and I get chest pain", "routine", "triage.report"),
     # confusion and drowsiness
     ("my dad suddenly doesnt know where he is", "emergency", "triage.sudden_confusion"),
     ("mum has become gradually more forgetful over a few months", "routine", "triage.report"),
+    ("mum seems confused", "urgent", "triage.confusion"),
+    ("a bit muddled at times", "routine", "triage.report"),
+    ("im confused about which pills to take", "none", None),
     ("suddenly very drowsy and hard to wake", "emergency", "triage.sudden_drowsiness"),
     ("a bit more sleepy in the afternoons lately", "routine", "triage.report"),
     # nothing associated, and words in another sense

@@ -174,3 +174,11 @@ def test_an_everyday_complaint_explains_symptom_words_in_the_same_phrase(knowled
     # ... but "and"/"with" join separate complaints, and the symptom is kept.
     assert top_site(knowledge, "sore throat and cough") == "lungs"
     assert top_site(knowledge, "sore throat with a cough") == "lungs"
+
+
+def test_an_everyday_complaint_typed_as_one_run_keeps_its_words(knowledge: Knowledge) -> None:
+    # "sore" belongs to "sore throat": there is no sore neck (bones) in this text.
+    result = lookup("a lump in my neck and a sore throat", knowledge)
+    assert [site.site.id for site in result.sites] == ["lymph_nodes"]
+    # A symptom typed as a run of its own is kept beside the complaint.
+    assert "bone" in [site.site.id for site in lookup("sore neck and a sore throat", knowledge).sites]

@@ -26,6 +26,7 @@ CASES = [
     ("new pain in the middle of my back, worse at night", "urgent", "triage.spinal_pain"),
     ("back pain that is getting worse and wakes me up", "urgent", "triage.spinal_pain"),
     ("mild lower back ache, same as it has been for months", "routine", "triage.report"),
+    ("back or neck pain", "urgent", "triage.spinal_pain"),  # the neck is the upper (cervical) spine
     # neutropenic sepsis: the threshold and treatment context decide
     ("temperature 38.4 and I had chemo 5 days ago", "urgent", "triage.neutropenic_sepsis"),
     ("on chemo, temp 101F and shivering", "urgent", "triage.neutropenic_sepsis"),

@@ -73,6 +73,11 @@ class Found(NamedTuple):
     suggestions: tuple[str, ...]
 
 
+def _in_one_run(mention: Mention) -> bool:
+    """Whether the mention's words stand next to each other, as typed."""
+    return mention.last - mention.first + 1 == len(mention.positions)
+
+
 def _max_edits(length: int) -> int:
     return 1 if length < 7 else 2
 
@@ -288,13 +293,22 @@ class Matcher:
 
     def _explained_by_complaint(self, chosen: list[Mention], keys: dict[int, str]) -> list[Mention]:
         """A longer everyday complaint explains the shorter symptom words right beside it
-        ("itchy mosquito bites" is about the bites) unless "and"/"or"/"with" separates them."""
+        ("itchy mosquito bites" is about the bites) unless "and"/"or"/"with" separates them. A
+        complaint typed as one run of words keeps its words from a symptom that borrows one of
+        them from afar ("a lump in my neck and a sore throat" has no sore neck)."""
         complaints = [m for m in chosen if m.phrase.symptom is None]
         if not complaints:
             return chosen
 
         def explained(mention: Mention) -> bool:
             for complaint in complaints:
+                if (
+                    len(complaint.phrase.keys) >= len(mention.phrase.keys)
+                    and _in_one_run(complaint)
+                    and not _in_one_run(mention)
+                    and set(mention.positions) & set(complaint.positions)
+                ):
+                    return True
                 if len(complaint.phrase.keys) <= len(mention.phrase.keys):
                     continue
                 low, high = complaint.first - COMPLAINT_REACH, complaint.last + COMPLAINT_REACH

@@ -45,6 +45,9 @@ CASES = [
     ("headache worse in the mornings and I keep being sick", "urgent", "triage.raised_pressure"),
     ("worst headache of my life, came on suddenly", "emergency", "triage.thunderclap_headache"),
     ("headaches that keep getting worse", "urgent", "triage.headache_worsening"),
+    ("terrible headaches and she keeps vomiting", "urgent", "triage.raised_pressure"),
+    ("double vision which has gotten worse today", "urgent", "triage.vision_balance_worsening"),
+    ("a headache which gets worse in the mornings", "urgent", "triage.headache_worsening"),
     ("mild headache now and then, goes with paracetamol", "routine", "triage.report"),
     # stroke signs, seizures
     ("her face is drooping on one side and her speech is slurred", "emergency", "triage.stroke"),

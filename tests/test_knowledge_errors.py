@@ -120,3 +120,8 @@ def test_cli_reports_a_broken_table_in_one_line(
 def test_mbc_data_environment_variable_selects_the_table(mbc: Mbc, tmp_path: Path) -> None:
     result = mbc("symptoms", "headache", env={"MBC_DATA": str(tmp_path / "none.yaml")})
     assert result.exit_code == 2 and "none.yaml: no such file" in result.stderr
+
+
+def test_a_context_rule_gives_one_literal_or_a_list(table_text: str) -> None:
+    both = table_text.replace("  - {literal: side effect, ", "  - {literal: side effect, literals: [x], ", 1)
+    assert any("give literal or literals" in p for p in _problems(both))

@@ -243,6 +243,7 @@ def test_modifiers_in_the_json(mbc: Run) -> None:
     [
         ("years ago I had a seizure", "historical"),
         ("before my surgery I had back pain", "historical"),
+        ("the jaundice of the last seven weeks has now cleared", "historical"),
         ("I'm worried I might get headaches", "hypothetical"),
         ("what if I get headaches", "hypothetical"),
         ("maybe a headache", "uncertain"),
@@ -257,6 +258,46 @@ def test_past_feared_and_doubted_mentions_count_toward_no_site(
     assert matches(result)[0].cues  # the words that decided it are shown
     assert sites(result) == []
     assert result.urgent == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nausea due to the chemo",
+        "terrible joint pain, all side effects of the tamoxifen",
+        "side effects of letrozole: aching joints",
+        "I get headaches from the steroids",
+        "coughing from a cold",
+    ],
+)
+def test_a_symptom_put_down_to_another_cause_counts_toward_no_site(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert [match.context for match in matches(result)] == ["explained"]
+    assert matches(result)[0].cues
+    assert sites(result) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "back pain due to the cancer in my spine",
+        "pain from my hip down to my knee",
+        "back pain from the bone mets",
+    ],
+)
+def test_only_a_named_other_cause_explains_a_symptom(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert all(match.context == "present" for match in matches(result))
+    assert sites(result) == ["bone"]
+
+
+def test_triage_still_weighs_a_symptom_put_down_to_treatment(reader: Reader, mbc: Run) -> None:
+    # A temperature "from the chemo" is the warning sign of neutropenic sepsis, whatever its cause.
+    result = lookup_text("I have a fever from the chemo", reader)
+    assert only(result, "liver.fever").context == "explained"
+    assert result.triage.level == "urgent"
+    table = mbc("symptoms", "nausea due to the chemo")
+    assert "put down to another cause" in table.stdout
 
 
 def test_not_counted_mentions_are_shown_with_their_context(mbc: Run) -> None:

@@ -27,11 +27,14 @@ CASES = [
     ("back pain that is getting worse and wakes me up", "urgent", "triage.spinal_pain"),
     ("mild lower back ache, same as it has been for months", "routine", "triage.report"),
     ("back or neck pain", "urgent", "triage.spinal_pain"),  # the neck is the upper (cervical) spine
+    ("backache, which gets worse at night", "urgent", "triage.spinal_pain"),  # one clause, not a list
+    ("chronic back pain since my surgery", "routine", "triage.report"),  # long-standing
     # neutropenic sepsis: the threshold and treatment context decide
     ("temperature 38.4 and I had chemo 5 days ago", "urgent", "triage.neutropenic_sepsis"),
     ("on chemo, temp 101F and shivering", "urgent", "triage.neutropenic_sepsis"),
     ("fever of 38.9 on chemo and now she is confused", "emergency", "triage.sepsis_signs"),
     ("temp 37.1 on chemo, feel fine", "none", None),
+    ("on chemo and my temperature is 38.1ºC", "urgent", "triage.neutropenic_sepsis"),  # º for °
     ("fever of 38 for two days, not on any treatment", "routine", "triage.report"),
     ("on chemo, temperature 35.6 and feel awful", "urgent", "triage.low_temperature"),
     # high calcium: the combination decides; with confusion or drowsiness it is an emergency

@@ -14,7 +14,9 @@ stemming) with a category and a direction, and the rules live in the knowledge t
   does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
   a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
 - A mention reached by several categories takes the strongest: negated, then hypothetical,
-  then historical, then uncertain. Only "present" mentions count toward sites and triage.
+  then historical, then explained (put down to another cause: "side effects of the
+  tamoxifen"), then uncertain. Only "present" mentions count toward sites; triage also weighs
+  "explained" ones, as a person's own explanation must never lower an alarm.
 - Modifiers (onset, severity, course, duration, side and location, temperature, treatment)
   are found the same way, or by a pattern for numbers, and each is given to the nearest mention.
 - A sense rule drops a mention that rests on a word used in another sense ("clothes fit").
@@ -29,9 +31,12 @@ from .model import Context, ContextRule, Modifier, ModifierRule, Reading, SenseR
 from .text import Word, stem
 
 # Strongest first: the context a mention takes when several categories reach it.
-PRECEDENCE: tuple[Context, ...] = ("negated", "hypothetical", "historical", "uncertain")
+PRECEDENCE: tuple[Context, ...] = ("negated", "hypothetical", "historical", "explained", "uncertain")
 STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
+# A cause named after a list explains the whole list ("joint pain, hot flushes, all side effects").
+REACHES_BACK_OVER_COMMA = frozenset({"explained"})
 MODIFIER_REACH = 6  # words between a modifier and the mention it qualifies, at the most
+NEEDS_AFTER_REACH = 3  # words after a trigger in which one of its `needs_after` words must stand
 
 
 class Trigger(NamedTuple):
@@ -67,6 +72,11 @@ class RuleIndex:
         self.context = _compile(context_stems)
         self.modifier_literals = _compile(modifier_stems)
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        self.needs_after = {
+            n: frozenset(stem(word) for word in rule.needs_after)
+            for n, rule in enumerate(reading.context)
+            if rule.needs_after
+        }
         # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
         # tried on a part with a digit or a word that one of them spells out: most texts have
         # neither, and compiling them would cost more than the lookup.
@@ -82,7 +92,12 @@ class RuleIndex:
 
     def triggers(self, stems: list[str]) -> list[Trigger]:
         rules = self.reading.context
-        return [Trigger(rules[n], first, last) for n, first, last in _scan(self.context, stems)]
+        return [
+            Trigger(rules[n], first, last)
+            for n, first, last in _scan(self.context, stems)
+            if n not in self.needs_after
+            or not self.needs_after[n].isdisjoint(stems[last + 1 : last + 1 + NEEDS_AFTER_REACH])
+        ]
 
     def modifiers(
         self, text: str, words: tuple[Word, ...], stems: list[str]
@@ -168,7 +183,9 @@ def context_of(
             continue
         # A trigger looking both ways does not reach back across a comma ("numb since yesterday,
         # and years ago I had a seizure"); one that only looks back does ("a cough, gone now").
-        reaching_back = trigger.first > last and direction == "bidirectional"
+        reaching_back = (
+            trigger.first > last and direction == "bidirectional" and category not in REACHES_BACK_OVER_COMMA
+        )
         if (reaching_back or category in STOPPED_BY_COMMA) and words[low].clause != words[high].clause:
             continue
         reached.setdefault(category, []).append(trigger)

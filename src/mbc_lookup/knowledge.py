@@ -458,7 +458,9 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
     return UrgentPattern(id=pattern_id, name=name, all_of=tuple(groups), advice=advice, source=source)
 
 
-CONTEXT_CATEGORIES = ("negated", "historical", "hypothetical", "uncertain", "pseudo", "terminate")
+CONTEXT_CATEGORIES = (
+    "negated", "historical", "hypothetical", "explained", "uncertain", "pseudo", "terminate",
+)  # fmt: skip
 DIRECTIONS = ("forward", "backward", "bidirectional", "none")
 MODIFIER_CATEGORIES = (
     "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
@@ -494,17 +496,26 @@ def _read_reading(check: _Checker, top: _Map) -> Reading:
     context: list[ContextRule] = []
     for index, value, line in check.items(top, "context", "table"):
         where = f"context[{index}]"
-        keys = {"literal", "category", "direction", "max_words", "source"}
-        item = check.mapping(value, where, line, keys, {"literal", "category", "source"})
+        keys = {"literal", "literals", "category", "direction", "max_words", "needs_after", "source"}
+        item = check.mapping(value, where, line, keys, {"category", "source"})
         if item is None:
             continue
-        literal = check.text(item, "literal", where)
+        # One literal, or several sharing everything else ("due to", "caused by", ...).
+        if ("literal" in item) == ("literals" in item):
+            check.add(item.line, f"{where}: give literal or literals")
+        literals = check.texts(item, "literals", where) if "literals" in item else ()
+        if "literal" in item:
+            literal = check.text(item, "literal", where)
+            literals = (literal,) if literal else ()
         category = _choice(check, item, "category", where, CONTEXT_CATEGORIES)
         direction = _choice(check, item, "direction", where, DIRECTIONS) if "direction" in item else "none"
         max_words = _count(check, item, "max_words", where, 6)
+        needs_after = check.texts(item, "needs_after", where) if "needs_after" in item else ()
         source = _sourced_rule(check, item, where)
-        if literal and category and direction and source:
-            context.append(ContextRule(literal.casefold(), category, direction, max_words, source))
+        if category and direction and source:
+            for literal in literals:
+                rule = ContextRule(literal.casefold(), category, direction, max_words, source, needs_after)
+                context.append(rule)
     modifiers: list[ModifierRule] = []
     for index, value, line in check.items(top, "modifiers", "table"):
         where = f"modifiers[{index}]"

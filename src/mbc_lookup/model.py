@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
 # How a mention is meant: only "present" mentions count toward sites and triage.
-Context = Literal["present", "negated", "historical", "hypothetical", "uncertain"]
+Context = Literal["present", "negated", "historical", "hypothetical", "explained", "uncertain"]
 UrgentKind = Literal["symptom", "pattern"]
 # How urgently to get care, lowest first (see the table's `triage` section for each action).
 TriageLevel = Literal["none", "routine", "urgent", "emergency"]
@@ -104,16 +104,19 @@ class Language(NamedTuple):
 
 class ContextRule(NamedTuple):
     """A ConText trigger (Harkema et al. 2009): words that change how nearby mentions are
-    meant. `category` is negated, historical, hypothetical, uncertain, pseudo (looks like a
+    meant. `category` is negated, historical, hypothetical, explained (put down to another
+    cause: a treatment's side effect, a cold), uncertain, pseudo (looks like a
     trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
     `direction` says which mentions it reaches: forward (after it), backward (before it) or
-    bidirectional; `max_words` bounds the reach."""
+    bidirectional; `max_words` bounds the reach. With `needs_after`, the trigger counts only
+    when one of those words follows it closely ("due to the chemo", not "due to the cancer")."""
 
     literal: str
     category: str
     direction: str
     max_words: int
     source: str
+    needs_after: tuple[str, ...] = ()
 
 
 class ModifierRule(NamedTuple):
@@ -314,6 +317,12 @@ class Match(NamedTuple):
     @property
     def present(self) -> bool:
         return self.context == "present"
+
+    @property
+    def reported(self) -> bool:
+        """Said to be there now, whatever the text puts it down to: what triage weighs. A
+        person's own explanation ("the fever is from the chemo") never lowers an alarm."""
+        return self.context in ("present", "explained")
 
 
 class InputResult(NamedTuple):

@@ -45,6 +45,9 @@ CLAUSE_BREAK = re.compile(r",|\(|\)|\s[-\u2013\u2014]+\s|\u2014")
 # pieces average at most LIST_MEAN_WORDS: lists are made of short phrases, clauses are longer.
 LIST_ITEM_MAX_WORDS = 6
 LIST_MEAN_WORDS = 3.0
+# A piece that opens with one of these words goes on the clause before it ("backache, which gets
+# worse at night"): the sentence is then no list, however short its pieces.
+CLAUSE_CONTINUES = re.compile(r"\s*(?:which|who|whose|where)\b", re.IGNORECASE)
 DECIMAL = re.compile(r"\d+\.\d+")
 
 
@@ -110,9 +113,14 @@ def split_parts(text: str) -> list[Part]:
             if text[start:end].strip()
         ]
         counts = [count for _, _, count in pieces if count]
-        if len(pieces) >= 2 and (
-            not counts
-            or (max(counts) <= LIST_ITEM_MAX_WORDS and sum(counts) <= LIST_MEAN_WORDS * len(counts))
+        continued = any(CLAUSE_CONTINUES.match(text, start, end) for start, end, _ in pieces[1:])
+        if (
+            len(pieces) >= 2
+            and not continued
+            and (
+                not counts
+                or (max(counts) <= LIST_ITEM_MAX_WORDS and sum(counts) <= LIST_MEAN_WORDS * len(counts))
+            )
         ):
             chosen = [(start, end, True) for start, end, _ in pieces]
         elif pieces:

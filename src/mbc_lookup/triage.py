@@ -120,7 +120,7 @@ def assess(
         )
         for item in inputs
         for match in item.matches
-        if match.present
+        if match.reported
     ]
     # Each modifier's name, with the part of the text it was found in (a reason resting on the
     # text, "calcium 3.1", still names the words it rests on).

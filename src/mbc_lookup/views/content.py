@@ -19,6 +19,7 @@ CONTEXT_WORDS = {
     "negated": "you said you do not have it",
     "historical": "in the past",
     "hypothetical": "feared or asked about, not felt",
+    "explained": "put down to another cause",
     "uncertain": "not sure",
 }
 SCORE_NOTE = (

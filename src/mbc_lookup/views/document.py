@@ -23,6 +23,7 @@ NOT_COUNTED = {
     "negated": "you said you do not have this",
     "historical": "said as something in the past",
     "hypothetical": "said as a possibility, not as something you have",
+    "explained": "put down to another cause (such as a treatment's side effect); triage still weighs it",
     "uncertain": "said as uncertain",
 }
 UNRELATED = "an everyday complaint not associated with these sites"

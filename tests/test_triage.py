@@ -76,6 +76,9 @@ CASES = [
     # fracture: unable to bear weight; sudden severe bone pain
     ("sudden pain in my hip and I cant put weight on it", "emergency", "triage.fracture"),
     ("sudden severe pain in my thigh bone", "urgent", "triage.sudden_bone_pain"),
+    ("broke a rib just coughing", "urgent", "triage.fracture_no_injury"),
+    ("fractures (breaks) that happen without injury", "urgent", "triage.fracture_no_injury"),
+    ("brittle bones", "routine", "triage.report"),
     ("aching bones, same as usual", "routine", "triage.report"),
     # "spread" of the cancer is not a pain spreading or getting worse
     ("my cancer has spread to my bones and my hip aches", "routine", "triage.report"),

@@ -47,7 +47,7 @@ LIST_ITEM_MAX_WORDS = 6
 LIST_MEAN_WORDS = 3.0
 # A piece that opens with one of these words goes on the clause before it ("backache, which gets
 # worse at night"): the sentence is then no list, however short its pieces.
-CLAUSE_CONTINUES = re.compile(r"\s*(?:which|who|whose|where)\b", re.IGNORECASE)
+CLAUSE_CONTINUES = re.compile(r"\s*(?:which|who|whose|where|that(?!['\u2019]))\b", re.IGNORECASE)
 DECIMAL = re.compile(r"\d+\.\d+")
 
 

@@ -246,6 +246,7 @@ def test_modifiers_in_the_json(mbc: Run) -> None:
         ("the jaundice of the last seven weeks has now cleared", "historical"),
         ("I'm worried I might get headaches", "hypothetical"),
         ("what if I get headaches", "hypothetical"),
+        ("is this a headache or a brain tumour?", "hypothetical"),
         ("maybe a headache", "uncertain"),
         ("I'm not sure if I have a headache", "uncertain"),
     ],
@@ -268,6 +269,8 @@ def test_past_feared_and_doubted_mentions_count_toward_no_site(
         "side effects of letrozole: aching joints",
         "I get headaches from the steroids",
         "coughing from a cold",
+        "severe nausea after my first chemotherapy",
+        "my fatigue, pain etc. are all side effects of the treatment",  # "etc." ends no sentence
     ],
 )
 def test_a_symptom_put_down_to_another_cause_counts_toward_no_site(reader: Reader, text: str) -> None:

@@ -68,6 +68,8 @@ CASES = [
     ("coughing up blood and I cant catch my breath", "emergency", "triage.coughing_blood_breathless"),
     # chest pain
     ("crushing chest pain spreading down my left arm", "emergency", "triage.chest_pain"),
+    ("chest pain that has spread to my left arm", "emergency", "triage.chest_pain"),
+    ("tight chest and a cough", "routine", "triage.report"),  # tightness alone is not sudden pain
     ("sudden severe chest pain", "emergency", "triage.chest_pain"),
     ("mild chest pain that comes and goes", "routine", "triage.report"),
     # jaundice

@@ -37,8 +37,12 @@ WORD_AS_TYPED = re.compile(
     r"(?:[^\W_]|[\u0300-\u036f])+(?:(?:['\u2019\u2018`\u00b4]|(?<=\d)\.(?=\d))(?:[^\W_]|[\u0300-\u036f])+)*"
 )
 # Sentence ends: ! ? ; newlines and the Unicode line breaks, and a full stop before a space or
-# the end (not the one in "38.5" or "example.com").
-SENTENCE_END = re.compile(r"[!?;\n\r\u2028\u2029\u2026]+|\.+(?=\s|$)")
+# the end (not the one in "38.5" or "example.com", nor after "etc", "e.g", "i.e", "Dr", "Mr").
+SENTENCE_END = re.compile(
+    r"[!?;\n\r\u2028\u2029\u2026]+"
+    r"|(?<!\betc)(?<!\be\.g)(?<!\bi\.e)(?<!\bdr)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bvs)(?<!\bapprox)\.+(?=\s|$)",
+    re.IGNORECASE,
+)
 # Clause breaks inside a sentence: commas, brackets, colons and dashes set off by spaces.
 CLAUSE_BREAK = re.compile(r",|\(|\)|\s[-\u2013\u2014]+\s|\u2014")
 # A sentence is a comma list when every piece has at most LIST_ITEM_MAX_WORDS words and the

@@ -55,6 +55,9 @@ CASES = [
     # stroke signs, seizures
     ("her face is drooping on one side and her speech is slurred", "emergency", "triage.stroke"),
     ("sudden weakness in my left arm", "emergency", "triage.one_sided_weakness"),
+    ("suddenly her speech is slurred", "emergency", "triage.sudden_speech"),
+    ("she could barely talk, one or two words, then nothing", "urgent", "triage.speech"),
+    ("trouble finding words for a few months now", "routine", "triage.report"),
     ("had a fit for the first time this morning", "emergency", "triage.seizure"),
     ("had a seizure years ago as a child, none since", "none", None),
     # breathlessness graded by onset, severity and rest

@@ -75,6 +75,13 @@ CASES = [
     ("tight chest and a cough", "routine", "triage.report"),  # tightness alone is not sudden pain
     ("sudden severe chest pain", "emergency", "triage.chest_pain"),
     ("mild chest pain that comes and goes", "routine", "triage.report"),
+    # a swollen limb that is red or hot: possible infection (cellulitis)
+    ("my arm is swollen and red", "urgent", "triage.limb_infection"),
+    ("swollen arm, red and hot", "urgent", "triage.limb_infection"),
+    ("hot flushes and a swollen arm", "routine", "triage.report"),  # "hot" belongs to the flushes
+    # infection on treatment, a complaint that is itself the sign
+    ("had chemo on tuesday, diarrhoea 5 times today", "urgent", "triage.infection_on_treatment"),
+    ("the skin around my picc line is red and sore, im on chemo", "urgent", "triage.infection_on_treatment"),
     # jaundice
     ("my eyes have gone yellow", "urgent", "triage.jaundice"),
     ("yellow skin and a fever and really bad tummy pain", "emergency", "triage.jaundice_unwell"),

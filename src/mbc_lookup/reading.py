@@ -102,6 +102,14 @@ class Reader:
             elif sense.otherwise_unrelated and other_sense is None:
                 other_sense = text[words[mention.first].start : words[mention.last].end]
         symptoms = [m for m in mentions if m.phrase.symptom is not None]
+        # A qualifier that is only a part of an everyday complaint belongs to it ("hot" in "hot
+        # flushes"); one that is the whole complaint ("diarrhoea", a sign of infection) stays.
+        complaints = [set(m.positions) for m in mentions if m.phrase.symptom is None]
+        qualifiers = [
+            (modifier, first, last)
+            for modifier, first, last in qualifiers
+            if not any(set(range(first, last + 1)) < words_of for words_of in complaints)
+        ]
         given: dict[int, list[Modifier]] = {}
         ends = frozenset(t.first for t in triggers if t.rule.category == "terminate")
         for modifier, first, last in qualifiers:

@@ -316,6 +316,11 @@ def test_not_counted_mentions_are_shown_with_their_context(mbc: Run) -> None:
     assert "seizure" in table.stdout and "years ago" in table.stdout  # shown, with its cue
 
 
+def test_a_word_in_its_everyday_sense_is_no_symptom(reader: Reader) -> None:
+    assert sites(lookup_text("the void she left is huge", reader)) == []
+    assert sites(lookup_text("unable to void since this morning", reader)) == ["bone"]
+
+
 def test_a_carer_describing_someone_else_counts(reader: Reader) -> None:
     result = lookup_text("my dad suddenly doesn't know where he is", reader)
     assert only(result, "brain.confusion").context == "present"

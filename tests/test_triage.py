@@ -63,6 +63,7 @@ CASES = [
     # breathlessness graded by onset, severity and rest
     ("so breathless I cant finish a sentence", "emergency", "triage.breathless_severe"),
     ("suddenly cant breathe", "emergency", "triage.breathless_severe"),
+    ("by wednesday i could barely get my breath", "emergency", "triage.breathless_severe"),
     ("getting more short of breath over the last week", "urgent", "triage.breathless"),
     ("a bit out of breath walking up hills, same as the last few months", "routine", "triage.report"),
     # coughing blood: streaks vs more

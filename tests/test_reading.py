@@ -299,6 +299,8 @@ def test_triage_still_weighs_a_symptom_put_down_to_treatment(reader: Reader, mbc
     result = lookup_text("I have a fever from the chemo", reader)
     assert only(result, "liver.fever").context == "explained"
     assert result.triage.level == "urgent"
+    # ... but only its danger rules: a side effect alone is no "symptom associated with spread"
+    assert lookup_text("nausea due to the chemo", reader).triage.level == "none"
     table = mbc("symptoms", "nausea due to the chemo")
     assert "put down to another cause" in table.stdout
 

@@ -202,6 +202,8 @@ def _holds(
         symptom_id = mention.match.symptom.id
         if symptom_id in used or not (anything or symptom_id in wanted):
             continue
+        if anything and not mention.match.present:
+            continue  # "any symptom associated with spread": not one put down to another cause
         around = mention.around
         if with_any and not any(name in around for name in with_any):
             continue

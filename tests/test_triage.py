@@ -49,6 +49,7 @@ CASES = [
     ("worst headache of my life, came on suddenly", "emergency", "triage.thunderclap_headache"),
     ("headaches that keep getting worse", "urgent", "triage.headache_worsening"),
     ("terrible headaches and she keeps vomiting", "urgent", "triage.raised_pressure"),
+    ("severe headaches, not my typical kind of migraine", "urgent", "triage.severe_new_headache"),
     ("double vision which has gotten worse today", "urgent", "triage.vision_balance_worsening"),
     ("a headache which gets worse in the mornings", "urgent", "triage.headache_worsening"),
     ("mild headache now and then, goes with paracetamol", "routine", "triage.report"),

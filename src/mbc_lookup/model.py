@@ -9,7 +9,8 @@ evaluated at import, not kept as strings for NamedTuple to parse.)
 from typing import Any, Literal, NamedTuple
 
 MatchMethod = Literal["exact", "phrase", "fuzzy"]
-# How a mention is meant: only "present" mentions count toward sites and triage.
+# How a mention is meant: only "present" mentions count toward sites; triage's danger rules
+# also weigh "explained" ones (put down to another cause).
 Context = Literal["present", "negated", "historical", "hypothetical", "explained", "uncertain"]
 UrgentKind = Literal["symptom", "pattern"]
 # How urgently to get care, lowest first (see the table's `triage` section for each action).

@@ -182,3 +182,12 @@ def test_an_everyday_complaint_typed_as_one_run_keeps_its_words(knowledge: Knowl
     assert [site.site.id for site in result.sites] == ["lymph_nodes"]
     # A symptom typed as a run of its own is kept beside the complaint.
     assert "bone" in [site.site.id for site in lookup("sore neck and a sore throat", knowledge).sites]
+
+
+def test_a_site_named_as_already_spread_to_wins_a_tie(knowledge: Knowledge) -> None:
+    # Being sick points to brain, bones and liver alike; the person says where the cancer is.
+    assert top_site(knowledge, "I keep being sick") == "brain"
+    assert top_site(knowledge, "I have liver mets and I keep being sick") == "liver"
+    assert top_site(knowledge, "spread to her bones, and now she is confused") == "bone"
+    # ... but never outweighs what the symptoms say.
+    assert top_site(knowledge, "I have liver mets and a headache and blurred vision") == "brain"

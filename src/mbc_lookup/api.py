@@ -32,9 +32,10 @@ def lookup_text(text: str, reader: Reader | Matcher, triage_index: TriageIndex |
     inputs, modifiers = reader.read(text)
     knowledge = reader.knowledge
     triage = assess(inputs, modifiers, knowledge, triage_index)
+    known_spread = frozenset(modifier.value for modifier in modifiers if modifier.category == "spread")
     return LookupResult(
         inputs=inputs,
-        sites=rank_sites(inputs, knowledge),
+        sites=rank_sites(inputs, knowledge, known_spread),
         urgent=urgent_findings(triage),
         fuzzy_cutoff=reader.cutoff,
         text=text,

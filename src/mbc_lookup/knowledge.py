@@ -464,7 +464,7 @@ CONTEXT_CATEGORIES = (
 DIRECTIONS = ("forward", "backward", "bidirectional", "none")
 MODIFIER_CATEGORIES = (
     "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
-    "timing", "activity", "amount", "quality", "function", "general",
+    "timing", "activity", "amount", "quality", "function", "general", "spread",
 )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ the body location decides the site (numbness in both legs: the spine), the sympt
 wholly toward that site. The same symptom typed twice is one finding; several symptoms in one
 sentence each count. "Three symptoms point here, all clearly and specifically" scores 3.0. It
 is a weighted count, not a probability. Denied, past, feared and doubted mentions count toward
-no site. Ties: more symptoms first, then table order.
+no site. Ties: more symptoms first, then a site the text names as one the cancer has already
+spread to ("with spread to her bones", "my liver mets"), then table order.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from __future__ import annotations
 from .model import InputResult, Knowledge, SiteResult, Symptom
 
 
-def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[SiteResult, ...]:
+def rank_sites(
+    inputs: tuple[InputResult, ...], knowledge: Knowledge, known_spread: frozenset[str] = frozenset()
+) -> tuple[SiteResult, ...]:
+    """The sites the present mentions point to, best first. `known_spread`: the ids of the sites
+    the text says the cancer has spread to, which win ties."""
     weights: dict[tuple[str, str], float] = {}  # (site, symptom id) -> best weight
     symptoms: dict[str, list[Symptom]] = {}
     texts: dict[str, list[str]] = {}
@@ -41,7 +46,9 @@ def rank_sites(inputs: tuple[InputResult, ...], knowledge: Knowledge) -> tuple[S
     for (site, _), weight in weights.items():
         totals[site] = totals.get(site, 0.0) + weight
     order = {site.id: (index, site) for index, site in enumerate(knowledge.sites)}
-    ranked = sorted(totals, key=lambda s: (-round(totals[s], 6), -len(symptoms[s]), order[s][0]))
+    ranked = sorted(
+        totals, key=lambda s: (-round(totals[s], 6), -len(symptoms[s]), s not in known_spread, order[s][0])
+    )
     return tuple(
         SiteResult(
             site=order[site_id][1],

@@ -321,6 +321,26 @@ def test_not_counted_mentions_are_shown_with_their_context(mbc: Run) -> None:
 def test_a_word_in_its_everyday_sense_is_no_symptom(reader: Reader) -> None:
     assert sites(lookup_text("the void she left is huge", reader)) == []
     assert sites(lookup_text("unable to void since this morning", reader)) == ["bone"]
+    # words that are a symptom only in one sense, and an emergency in it
+    for everyday in (
+        "my hair is still wet from the shower",
+        "I bought some potting soil",
+        "I had a drink with friends",
+        "it was not long before I had a runny nose, the tongue method",
+        "a lovely memory of my mum",
+        "shivering at the bus stop in the cold",
+    ):
+        result = lookup_text(everyday, reader)
+        assert sites(result) == [] and result.triage.level == "none", everyday
+    assert lookup_text("I have wet myself twice today", reader).triage.level == "emergency"
+
+
+def test_a_denial_reaches_every_item_of_a_list_of_alternatives(reader: Reader) -> None:
+    result = lookup_text("I have no fever, vomiting, nausea, convulsions, or pain on this chemo", reader)
+    assert sites(result) == [] and result.triage.level == "none"
+    assert all(match.context == "negated" for match in matches(result))
+    # without "or", a comma still ends the denial: "no cough, headache" reports a headache
+    assert sites(lookup_text("no cough, headache", reader)) == ["brain"]
 
 
 def test_a_carer_describing_someone_else_counts(reader: Reader) -> None:

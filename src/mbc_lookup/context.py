@@ -37,6 +37,10 @@ STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
 REACHES_BACK_OVER_COMMA = frozenset({"explained"})
 MODIFIER_REACH = 6  # words between a modifier and the mention it qualifies, at the most
 NEEDS_AFTER_REACH = 3  # words after a trigger in which one of its `needs_after` words must stand
+# A denial reaches across the commas of a list of alternatives: "no fever, vomiting, nausea, or
+# convulsions" denies all four (NegEx's scope); the list's items are short and it ends in "or".
+LIST_ITEM_WORDS = 3
+ALTERNATIVES = frozenset({"or", "nor"})
 
 
 class Trigger(NamedTuple):
@@ -186,13 +190,33 @@ def context_of(
         reaching_back = (
             trigger.first > last and direction == "bidirectional" and category not in REACHES_BACK_OVER_COMMA
         )
-        if (reaching_back or category in STOPPED_BY_COMMA) and words[low].clause != words[high].clause:
+        crosses = words[low].clause != words[high].clause
+        if (
+            crosses
+            and category == "negated"
+            and not reaching_back
+            and _list_of_alternatives(words, low, high)
+        ):
+            crosses = False
+        if (reaching_back or category in STOPPED_BY_COMMA) and crosses:
             continue
         reached.setdefault(category, []).append(trigger)
     for category in PRECEDENCE:
         if category in reached:
             return category, tuple(reached[category])
     return "present", ()
+
+
+def _list_of_alternatives(words: tuple[Word, ...], low: int, high: int) -> bool:
+    """Whether the clauses from the one after word `low` to the one of word `high` are short
+    items of one list that goes on to an "or" item: "no fever, vomiting, nausea, or fits"."""
+    first, last = words[low].clause + 1, words[high].clause
+    counts: dict[int, int] = {}
+    for word in words:
+        counts[word.clause] = counts.get(word.clause, 0) + 1
+    if any(counts.get(clause, 0) > LIST_ITEM_WORDS for clause in range(first, last + 1)):
+        return False
+    return any(word.clause >= last and word.text in ALTERNATIVES for word in words)
 
 
 def _nearby(

@@ -50,8 +50,9 @@ CLAUSE_BREAK = re.compile(r",|\(|\)|\s[-\u2013\u2014]+\s|\u2014")
 LIST_ITEM_MAX_WORDS = 6
 LIST_MEAN_WORDS = 3.0
 # A piece that opens with one of these words goes on the clause before it ("backache, which gets
-# worse at night"): the sentence is then no list, however short its pieces.
-CLAUSE_CONTINUES = re.compile(r"\s*(?:which|who|whose|where|that(?!['\u2019]))\b", re.IGNORECASE)
+# worse at night"; "no fever, cough, or pain", one list of alternatives under one denial): the
+# sentence is then no list, however short its pieces.
+CLAUSE_CONTINUES = re.compile(r"\s*(?:which|who|whose|where|or|nor|that(?!['\u2019]))\b", re.IGNORECASE)
 DECIMAL = re.compile(r"\d+\.\d+")
 
 

@@ -329,6 +329,11 @@ def test_a_word_in_its_everyday_sense_is_no_symptom(reader: Reader) -> None:
         "it was not long before I had a runny nose, the tongue method",
         "a lovely memory of my mum",
         "shivering at the bus stop in the cold",
+        "there was a power blackout last night",
+        "the laptop is really sluggish",
+        "I have irritable bowel syndrome",
+        "stop wasting my time",
+        "a thirst for knowledge",
     ):
         result = lookup_text(everyday, reader)
         assert sites(result) == [] and result.triage.level == "none", everyday

@@ -76,10 +76,13 @@ class RuleIndex:
         self.context = _compile(context_stems)
         self.modifier_literals = _compile(modifier_stems)
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        # A `literals` rule gives each of its literals the same word list: stem each list once.
+        stemmed: dict[tuple[str, ...], frozenset[str]] = {}
+        for rule in reading.context:
+            if rule.needs_after and rule.needs_after not in stemmed:
+                stemmed[rule.needs_after] = frozenset(map(stem, rule.needs_after))
         self.needs_after = {
-            n: frozenset(stem(word) for word in rule.needs_after)
-            for n, rule in enumerate(reading.context)
-            if rule.needs_after
+            n: stemmed[rule.needs_after] for n, rule in enumerate(reading.context) if rule.needs_after
         }
         # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
         # tried on a part with a digit or a word that one of them spells out: most texts have
@@ -190,14 +193,9 @@ def context_of(
         reaching_back = (
             trigger.first > last and direction == "bidirectional" and category not in REACHES_BACK_OVER_COMMA
         )
-        crosses = words[low].clause != words[high].clause
-        if (
-            crosses
-            and category == "negated"
-            and not reaching_back
-            and _list_of_alternatives(words, low, high)
-        ):
-            crosses = False
+        crosses = words[low].clause != words[high].clause and not (
+            category == "negated" and _list_of_alternatives(words, low, high)
+        )
         if (reaching_back or category in STOPPED_BY_COMMA) and crosses:
             continue
         reached.setdefault(category, []).append(trigger)
@@ -211,12 +209,9 @@ def _list_of_alternatives(words: tuple[Word, ...], low: int, high: int) -> bool:
     """Whether the clauses from the one after word `low` to the one of word `high` are short
     items of one list that goes on to an "or" item: "no fever, vomiting, nausea, or fits"."""
     first, last = words[low].clause + 1, words[high].clause
-    counts: dict[int, int] = {}
-    for word in words:
-        counts[word.clause] = counts.get(word.clause, 0) + 1
-    if any(counts.get(clause, 0) > LIST_ITEM_WORDS for clause in range(first, last + 1)):
-        return False
-    return any(word.clause >= last and word.text in ALTERNATIVES for word in words)
+    items = [sum(word.clause == clause for word in words) for clause in range(first, last + 1)]
+    short = all(count <= LIST_ITEM_WORDS for count in items)
+    return short and any(word.clause >= last and word.text in ALTERNATIVES for word in words)
 
 
 def _nearby(

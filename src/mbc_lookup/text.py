@@ -118,15 +118,11 @@ def split_parts(text: str) -> list[Part]:
             if text[start:end].strip()
         ]
         counts = [count for _, _, count in pieces if count]
+        short = not counts or (
+            max(counts) <= LIST_ITEM_MAX_WORDS and sum(counts) <= LIST_MEAN_WORDS * len(counts)
+        )
         continued = any(CLAUSE_CONTINUES.match(text, start, end) for start, end, _ in pieces[1:])
-        if (
-            len(pieces) >= 2
-            and not continued
-            and (
-                not counts
-                or (max(counts) <= LIST_ITEM_MAX_WORDS and sum(counts) <= LIST_MEAN_WORDS * len(counts))
-            )
-        ):
+        if len(pieces) >= 2 and short and not continued:
             chosen = [(start, end, True) for start, end, _ in pieces]
         elif pieces:
             whole = sum(counts) <= LIST_ITEM_MAX_WORDS

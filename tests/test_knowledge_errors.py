@@ -125,3 +125,11 @@ def test_mbc_data_environment_variable_selects_the_table(mbc: Mbc, tmp_path: Pat
 def test_a_context_rule_gives_one_literal_or_a_list(table_text: str) -> None:
     both = table_text.replace("  - {literal: side effect, ", "  - {literal: side effect, literals: [x], ", 1)
     assert any("give literal or literals" in p for p in _problems(both))
+
+
+def test_a_context_rule_word_list_must_be_a_list_of_words(table_text: str) -> None:
+    for key in ("needs_before", "unless"):
+        broken = table_text.replace(
+            "  - {literal: side effect, ", f"  - {{literal: side effect, {key}: 3, ", 1
+        )
+        assert any(key in problem for problem in _problems(broken)), key

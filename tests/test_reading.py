@@ -283,6 +283,45 @@ def test_a_symptom_put_down_to_another_cause_counts_toward_no_site(reader: Reade
 @pytest.mark.parametrize(
     "text",
     [
+        "the chemo made me sick",
+        "hormone therapy can cause aching joints",
+        "the steroids gave me a bloated tummy",
+        "the doses were high, which made me feel nauseous",
+        "extreme fatigue after my second round of chemo",  # the cause five words on
+    ],
+)
+def test_a_cause_named_before_what_it_caused_explains_it(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "explained" for match in matches(result))
+    assert sites(result) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the cancer in my liver made me itch all over", "my dad says it gave him a headache"],
+)
+def test_a_verb_of_causing_without_a_named_other_cause_explains_nothing(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "present" for match in matches(result))
+    assert sites(result)
+
+
+def test_a_health_page_conditional_that_says_to_get_help_names_its_symptom(reader: Reader) -> None:
+    advice = "If you experience a sudden increase in shortness of breath, seek medical help straight away."
+    result = lookup_text(advice, reader)
+    assert only(result, "lungs.breathing").context == "present"
+    assert sites(result) == ["lungs"] and result.triage.level == "emergency"
+    # A person's own "if" stays a hypothesis, even with a hotline in the sentence ...
+    own = lookup_text("if i start coughing up blood should i ring the hotline", reader)
+    assert [match.context for match in matches(own)] == ["hypothetical"] and sites(own) == []
+    # ... and so does a conditional to "you" that does not go on to say to get help.
+    guess = lookup_text("if your back hurts after a day in the garden, you probably overdid it", reader)
+    assert sites(guess) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "back pain due to the cancer in my spine",
         "pain from my hip down to my knee",
         "back pain from the bone mets",

@@ -36,7 +36,9 @@ STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
 # A cause named after a list explains the whole list ("joint pain, hot flushes, all side effects").
 REACHES_BACK_OVER_COMMA = frozenset({"explained"})
 MODIFIER_REACH = 6  # words between a modifier and the mention it qualifies, at the most
-NEEDS_AFTER_REACH = 3  # words after a trigger in which one of its `needs_after` words must stand
+# The words after a trigger in which one of its `needs_after` words must stand, and before it
+# for `needs_before`: five, so "after my second round of chemo" names its cause.
+NEEDS_REACH = 5
 # A denial reaches across the commas of a list of alternatives: "no fever, vomiting, nausea, or
 # convulsions" denies all four (NegEx's scope); the list's items are short and it ends in "or".
 LIST_ITEM_WORDS = 3
@@ -76,14 +78,19 @@ class RuleIndex:
         self.context = _compile(context_stems)
         self.modifier_literals = _compile(modifier_stems)
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
-        # A `literals` rule gives each of its literals the same word list: stem each list once.
+        # A `literals` rule gives each of its literals the same word lists: stem each list once.
         stemmed: dict[tuple[str, ...], frozenset[str]] = {}
         for rule in reading.context:
-            if rule.needs_after and rule.needs_after not in stemmed:
-                stemmed[rule.needs_after] = frozenset(map(stem, rule.needs_after))
+            for listed in (rule.needs_after, rule.needs_before, rule.unless):
+                if listed and listed not in stemmed:
+                    stemmed[listed] = frozenset(map(stem, listed))
         self.needs_after = {
             n: stemmed[rule.needs_after] for n, rule in enumerate(reading.context) if rule.needs_after
         }
+        self.needs_before = {
+            n: stemmed[rule.needs_before] for n, rule in enumerate(reading.context) if rule.needs_before
+        }
+        self.unless = {n: stemmed[rule.unless] for n, rule in enumerate(reading.context) if rule.unless}
         # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
         # tried on a part with a digit or a word that one of them spells out: most texts have
         # neither, and compiling them would cost more than the lookup.
@@ -99,11 +106,19 @@ class RuleIndex:
 
     def triggers(self, stems: list[str]) -> list[Trigger]:
         rules = self.reading.context
+        present = set(stems) if self.unless else set()
         return [
             Trigger(rules[n], first, last)
             for n, first, last in _scan(self.context, stems)
-            if n not in self.needs_after
-            or not self.needs_after[n].isdisjoint(stems[last + 1 : last + 1 + NEEDS_AFTER_REACH])
+            if (
+                n not in self.needs_after
+                or not self.needs_after[n].isdisjoint(stems[last + 1 : last + 1 + NEEDS_REACH])
+            )
+            and (
+                n not in self.needs_before
+                or not self.needs_before[n].isdisjoint(stems[max(0, first - NEEDS_REACH) : first])
+            )
+            and (n not in self.unless or self.unless[n].isdisjoint(present))
         ]
 
     def modifiers(

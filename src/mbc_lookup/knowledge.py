@@ -496,7 +496,8 @@ def _read_reading(check: _Checker, top: _Map) -> Reading:
     context: list[ContextRule] = []
     for index, value, line in check.items(top, "context", "table"):
         where = f"context[{index}]"
-        keys = {"literal", "literals", "category", "direction", "max_words", "needs_after", "source"}
+        keys = {"literal", "literals", "category", "direction", "max_words", "source"}
+        keys |= {"needs_after", "needs_before", "unless"}
         item = check.mapping(value, where, line, keys, {"category", "source"})
         if item is None:
             continue
@@ -510,11 +511,23 @@ def _read_reading(check: _Checker, top: _Map) -> Reading:
         category = _choice(check, item, "category", where, CONTEXT_CATEGORIES)
         direction = _choice(check, item, "direction", where, DIRECTIONS) if "direction" in item else "none"
         max_words = _count(check, item, "max_words", where, 6)
-        needs_after = check.texts(item, "needs_after", where) if "needs_after" in item else ()
+        needs_after, needs_before, unless = (
+            check.texts(item, key, where) if key in item else ()
+            for key in ("needs_after", "needs_before", "unless")
+        )
         source = _sourced_rule(check, item, where)
         if category and direction and source:
             for literal in literals:
-                rule = ContextRule(literal.casefold(), category, direction, max_words, source, needs_after)
+                rule = ContextRule(
+                    literal.casefold(),
+                    category,
+                    direction,
+                    max_words,
+                    source,
+                    needs_after,
+                    needs_before,
+                    unless,
+                )
                 context.append(rule)
     modifiers: list[ModifierRule] = []
     for index, value, line in check.items(top, "modifiers", "table"):

@@ -110,7 +110,10 @@ class ContextRule(NamedTuple):
     trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
     `direction` says which mentions it reaches: forward (after it), backward (before it) or
     bidirectional; `max_words` bounds the reach. With `needs_after`, the trigger counts only
-    when one of those words follows it closely ("due to the chemo", not "due to the cancer")."""
+    when one of those words follows it closely ("due to the chemo", not "due to the cancer");
+    with `needs_before`, only when one comes closely before it ("the chemo made me", not "the
+    cancer made me"); with `unless`, not when one of those words is anywhere in the part ("if
+    you are breathless, call your team" is advice about a symptom, not a hypothesis)."""
 
     literal: str
     category: str
@@ -118,6 +121,8 @@ class ContextRule(NamedTuple):
     max_words: int
     source: str
     needs_after: tuple[str, ...] = ()
+    needs_before: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 class ModifierRule(NamedTuple):

@@ -55,7 +55,7 @@ from .model import (
 )
 from .table_file import read_table_file, sha256_digest
 
-_FORMAT = 8  # bump when PhraseIndex or the model changes shape
+_FORMAT = 9  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
@@ -216,7 +216,7 @@ _SYMPTOM = (str, str, str, _TEXTS, bool, _TEXT_OR_NONE, _TEXT_OR_NONE, str, _COD
 _SITE = (str, str, _Many((str, str, str)), _Many(_SYMPTOM), _TEXT_OR_NONE, _TEXT_OR_NONE)
 _LANGUAGE = (_TEXTS, _TEXTS, _TEXTS, _Many((str, _TEXTS)))
 _READING = (
-    _Many((str, str, str, int, str, _TEXTS)),  # context rules
+    _Many((str, str, str, int, str, _TEXTS, _TEXTS, _TEXTS)),  # context rules
     _Many((str, str, _TEXTS, _TEXT_OR_NONE, str)),  # modifiers
     _Many((str, _TEXTS, _TEXTS, int, str, bool)),  # senses
     _Many((_TEXTS, _TEXTS, str, str)),  # locations

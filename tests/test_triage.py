@@ -181,3 +181,22 @@ def test_a_reason_resting_on_the_text_names_the_words_it_rests_on(mbc: Mbc) -> N
     document = parse_document(mbc("symptoms", "calcium 3.1, fit", "--json").stdout)
     finding = next(u for u in document["urgent"] if u["symptom_id"] == "triage.high_calcium")
     assert finding["inputs"] == ["calcium 3.1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "symptom_id"),
+    [
+        # A health page's second person, as a patient's first: NICE CG75's warning signs
+        ("Back pain that stops you from sleeping.", "bone.neck_back"),
+        ("A narrow band of pain down the arm or leg or around the body.", "bone.neck_back"),
+        ("My right hand and arm stiffen, losing function.", "bone.numbness_weakness"),
+        ("All I knew was my legs wouldn't hold me.", "bone.walking"),
+        ("You have to take shallower breaths and make more effort to breathe.", "lungs.breathing"),
+    ],
+)
+def test_warning_signs_in_everyday_or_page_words_are_flagged(
+    reader: Reader, text: str, symptom_id: str
+) -> None:
+    result = lookup_text(text, reader)
+    assert symptom_id in {match.symptom.id for part in result.inputs for match in part.matches}
+    assert result.triage.level in ("urgent", "emergency")

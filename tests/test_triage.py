@@ -200,3 +200,12 @@ def test_warning_signs_in_everyday_or_page_words_are_flagged(
     result = lookup_text(text, reader)
     assert symptom_id in {match.symptom.id for part in result.inputs for match in part.matches}
     assert result.triage.level in ("urgent", "emergency")
+
+
+def test_a_temperature_that_has_gone_raises_no_alarm(reader: Reader) -> None:
+    # The number qualifies a fever of last week; only a temperature now stands for a fever now.
+    gone = lookup_text("on chemo, had a temperature of 38.6 last week with a cold, gone now", reader)
+    assert gone.triage.level == "none"
+    now = lookup_text("on chemo, temperature 38.6", reader)
+    assert now.triage.level == "urgent"
+    assert "temperature:38.6C" in now.triage.reasons[0].modifiers

@@ -128,7 +128,19 @@ def assess(
     for modifier in modifiers:
         part = next((item.text for item in inputs if item.start <= modifier.start < item.end), "")
         everywhere.setdefault(f"{modifier.category}:{modifier.value}", part)
-    temperatures = [float(m.value[:-1]) for m in modifiers if m.category == "temperature"]
+    # A temperature stands for a fever, unless it qualifies a fever that is not there now ("had
+    # a temperature of 38.6 with flu last week, gone now").
+    past = {
+        (m.start, m.end)
+        for item in inputs
+        for match in item.matches
+        if not match.reported
+        for m in match.modifiers
+        if m.category == "temperature"
+    }
+    temperatures = [
+        float(m.value[:-1]) for m in modifiers if m.category == "temperature" and (m.start, m.end) not in past
+    ]
     reasons: list[TriageReason] = []
     keys = {mention.match.symptom.id for mention in mentions} | everywhere.keys()
     if temperatures:

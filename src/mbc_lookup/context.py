@@ -106,20 +106,23 @@ class RuleIndex:
 
     def triggers(self, stems: list[str]) -> list[Trigger]:
         rules = self.reading.context
-        present = set(stems) if self.unless else set()
         return [
             Trigger(rules[n], first, last)
             for n, first, last in _scan(self.context, stems)
-            if (
-                n not in self.needs_after
-                or not self.needs_after[n].isdisjoint(stems[last + 1 : last + 1 + NEEDS_REACH])
-            )
-            and (
-                n not in self.needs_before
-                or not self.needs_before[n].isdisjoint(stems[max(0, first - NEEDS_REACH) : first])
-            )
-            and (n not in self.unless or self.unless[n].isdisjoint(present))
+            if self._counts(n, first, last, stems)
         ]
+
+    def _counts(self, n: int, first: int, last: int, stems: list[str]) -> bool:
+        """Whether rule n's trigger at words first..last counts: the words it needs stand close
+        enough after (before) it, and none of its `unless` words is in the part."""
+        after = self.needs_after.get(n)
+        if after is not None and after.isdisjoint(stems[last + 1 : last + 1 + NEEDS_REACH]):
+            return False
+        before = self.needs_before.get(n)
+        if before is not None and before.isdisjoint(stems[max(0, first - NEEDS_REACH) : first]):
+            return False
+        unless = self.unless.get(n)
+        return unless is None or unless.isdisjoint(stems)
 
     def modifiers(
         self, text: str, words: tuple[Word, ...], stems: list[str]

@@ -56,15 +56,25 @@ class _Literal(NamedTuple):
     payload: int  # index of its rule
 
 
-# The stems of every context literal and of every modifier literal, in the table's order: the
-# slow part of building a RuleIndex, so `table_cache` keeps it with the phrase index.
-ReadingStems = tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]
+# The stems of every context literal, of every modifier literal, and of each context rule's
+# `needs_after`, `needs_before` and `unless` words, in the table's order: the slow part of
+# building a RuleIndex, so `table_cache` keeps it with the phrase index.
+Stems = tuple[str, ...]
+ReadingStems = tuple[tuple[Stems, ...], tuple[Stems, ...], tuple[tuple[Stems, Stems, Stems], ...]]
 
 
 def reading_stems(reading: Reading) -> ReadingStems:
+    # A `literals` rule gives each of its literals the same word lists: stem each list once
+    # (the cache then stores it once too: marshal writes a shared tuple once).
+    stemmed: dict[tuple[str, ...], Stems] = {}
+    for rule in reading.context:
+        for words in (rule.needs_after, rule.needs_before, rule.unless):
+            if words not in stemmed:
+                stemmed[words] = tuple(map(stem, words))
     return (
         tuple(_literal_stems(rule.literal) for rule in reading.context),
         tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals),
+        tuple((stemmed[r.needs_after], stemmed[r.needs_before], stemmed[r.unless]) for r in reading.context),
     )
 
 
@@ -74,23 +84,13 @@ class RuleIndex:
 
     def __init__(self, reading: Reading, stems: ReadingStems | None = None) -> None:
         self.reading = reading
-        context_stems, modifier_stems = stems if stems is not None else reading_stems(reading)
+        context_stems, modifier_stems, word_stems = stems if stems is not None else reading_stems(reading)
         self.context = _compile(context_stems)
         self.modifier_literals = _compile(modifier_stems)
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
-        # A `literals` rule gives each of its literals the same word lists: stem each list once.
-        stemmed: dict[tuple[str, ...], frozenset[str]] = {}
-        for rule in reading.context:
-            for listed in (rule.needs_after, rule.needs_before, rule.unless):
-                if listed and listed not in stemmed:
-                    stemmed[listed] = frozenset(map(stem, listed))
-        self.needs_after = {
-            n: stemmed[rule.needs_after] for n, rule in enumerate(reading.context) if rule.needs_after
-        }
-        self.needs_before = {
-            n: stemmed[rule.needs_before] for n, rule in enumerate(reading.context) if rule.needs_before
-        }
-        self.unless = {n: stemmed[rule.unless] for n, rule in enumerate(reading.context) if rule.unless}
+        self.needs_after = {n: frozenset(after) for n, (after, _, _) in enumerate(word_stems) if after}
+        self.needs_before = {n: frozenset(before) for n, (_, before, _) in enumerate(word_stems) if before}
+        self.unless = {n: frozenset(unless) for n, (_, _, unless) in enumerate(word_stems) if unless}
         # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
         # tried on a part with a digit or a word that one of them spells out: most texts have
         # neither, and compiling them would cost more than the lookup.

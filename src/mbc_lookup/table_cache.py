@@ -55,7 +55,7 @@ from .model import (
 )
 from .table_file import read_table_file, sha256_digest
 
-_FORMAT = 9  # bump when PhraseIndex or the model changes shape
+_FORMAT = 10  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
@@ -233,7 +233,8 @@ _INDEX = (
     (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),
     _Many((str, _WORDS, str, _TEXT_OR_NONE, int)),
     _Dict(str, str),
-    (_Many(_TEXTS), _Many(_TEXTS)),  # the stems of the context and modifier literals
+    # the stems of the context and modifier literals, and of the context rules' word lists
+    (_Many(_TEXTS), _Many(_TEXTS), _Many((_TEXTS, _TEXTS, _TEXTS))),
 )
 _SHAPE = (_KNOWLEDGE, _INDEX)
 

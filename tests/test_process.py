@@ -277,6 +277,30 @@ def test_a_signal_that_lands_in_a_callback_still_ends_the_run() -> None:
     assert done.stderr == b""
 
 
+def test_a_ctrl_c_in_a_callback_while_the_cli_is_imported_still_ends_the_run() -> None:
+    """Before `prepare`, Python's own handler raises KeyboardInterrupt; Python 3.13's import
+    system runs weakref callbacks while `__main__` imports the CLI, and one landing there was
+    printed as ignored while the run carried on and exited 0."""
+    code = (
+        "import signal, weakref\n"
+        "from mbc_lookup.process import reraise_lost_signals\n"
+        "reraise_lost_signals()\n"
+        "class Thing: pass\n"
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, lambda gone: signal.raise_signal(signal.SIGINT))\n"
+        "def work(): return 1\n"
+        "try:\n"
+        "    del thing\n"
+        "    work()\n"
+        "    print('carried on')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+    assert done.stdout.split() == [b"interrupted"], done
+    assert done.stderr == b""
+
+
 def test_a_signal_at_any_moment_of_a_run_gives_the_answer_or_one_line() -> None:
     """Swept over a whole run, start to exit: a signal either came too late to matter (the
     whole answer, nothing on standard error, exit 0) or ends the run with one line and

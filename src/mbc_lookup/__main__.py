@@ -9,6 +9,9 @@ import sys  # already loaded by the interpreter: this module imports nothing tha
 
 def main() -> None:
     try:
+        from mbc_lookup.process import reraise_lost_signals  # small: os, io, signal and sys
+
+        reraise_lost_signals()  # a Ctrl-C that lands while the CLI is imported is not lost
         from mbc_lookup.cli import main as run
 
         run()

@@ -15,7 +15,8 @@ in-process):
   is dropped: the exit code still says what happened.
 - SIGINT, SIGTERM and SIGHUP raise `Interrupted`, which ends the run with 128 + the signal's
   number; `batch` holds them while it writes a line, so its output is whole lines. One that
-  lands in a callback CPython cannot raise from is raised again at the next Python call.
+  lands in a callback CPython cannot raise from is raised again at the next Python call
+  (`reraise_lost_signals`, which `__main__` installs before the CLI is even imported).
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ import io
 import os
 import signal
 import sys
-from types import FrameType
-from typing import Any, BinaryIO, TextIO
+
+# Not `typing` at run time (as in `__init__`): `__main__` imports this module before the
+# Ctrl-C cover (`reraise_lost_signals`) is in place, and every import is time uncovered.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any, BinaryIO, TextIO
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -69,22 +75,33 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
+def reraise_lost_signals() -> None:
+    """Make `_unraisable` the `sys.unraisablehook`."""
+    sys.unraisablehook = _unraisable
+
+
 def _unraisable(info: sys.UnraisableHookArgs) -> None:
     """`sys.unraisablehook`. A signal whose handler ran inside a callback CPython cannot raise
     from (a weakref callback while a module is imported, a `__del__`) would be printed as an
     ignored exception, with a traceback, and the run would carry on as if it never came. It is
-    raised again instead, at the next Python call."""
+    raised again instead, at the next Python call: `Interrupted` from our handler, or, before
+    `prepare` installed it, the KeyboardInterrupt of Python's own (Python 3.13's import
+    system runs such callbacks while the CLI is being imported)."""
     error = info.exc_value
-    if not isinstance(error, Interrupted):
+    if isinstance(error, Interrupted):
+        signum = error.signum
+    elif isinstance(error, KeyboardInterrupt):
+        signum = signal.SIGINT
+    else:
         sys.__unraisablehook__(info)
         return
     previous = sys.gettrace()
 
     def again(frame: FrameType, event: str, arg: Any) -> None:
         sys.settrace(previous)
-        if signal.getsignal(error.signum) == signal.SIG_IGN:  # `interrupt` ran: the run is ending
-            raise Interrupted(error.signum)
-        signal.raise_signal(error.signum)  # through the handler in force (batch may hold it)
+        if signal.getsignal(signum) == signal.SIG_IGN:  # `interrupt` ran: the run is ending
+            raise Interrupted(signum)
+        signal.raise_signal(signum)  # through the handler in force (batch may hold it)
 
     sys.settrace(again)
 
@@ -196,6 +213,6 @@ def prepare() -> None:
     _reopen_if_closed(2, os.O_WRONLY)
     sys.stdout = _wrap(_Output, sys.stdout, 1)
     sys.stderr = _wrap(_Messages, sys.stderr, 2)
-    sys.unraisablehook = _unraisable
+    reraise_lost_signals()
     for signum in SIGNALS:
         signal.signal(signum, interrupt)

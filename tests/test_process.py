@@ -253,14 +253,12 @@ def test_ctrl_c_while_starting_up_is_never_a_traceback(tmp_path: Path, delay: fl
     assert _lines(stderr) in ([], ["mbc: interrupted"])
 
 
-def test_a_signal_that_lands_in_a_callback_still_ends_the_run() -> None:
-    """CPython cannot raise from a weakref callback or `__del__` (importing modules runs
-    such callbacks all the time): it would print "Exception ignored ... Traceback" and go
-    on as if the Ctrl-C never came. The run must end as interrupted, with nothing printed."""
+def _sigint_in_a_callback(setup: str, caught: str) -> subprocess.CompletedProcess[bytes]:
+    """A script that runs `setup`, then has SIGINT arrive inside a weakref callback, and
+    prints "interrupted" (and the exit code, if any) when `caught` reaches it."""
     code = (
         "import signal, weakref\n"
-        "from mbc_lookup.process import Interrupted, prepare\n"
-        "prepare()\n"
+        f"{setup}\n"
         "class Thing: pass\n"
         "thing = Thing()\n"
         "ref = weakref.ref(thing, lambda gone: signal.raise_signal(signal.SIGINT))\n"
@@ -269,10 +267,19 @@ def test_a_signal_that_lands_in_a_callback_still_ends_the_run() -> None:
         "    del thing\n"
         "    work()\n"
         "    print('carried on')\n"
-        "except Interrupted as stop:\n"
-        "    print('interrupted', stop.exit_code)\n"
+        f"except {caught} as stop:\n"
+        "    print('interrupted', getattr(stop, 'exit_code', ''))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+
+
+def test_a_signal_that_lands_in_a_callback_still_ends_the_run() -> None:
+    """CPython cannot raise from a weakref callback or `__del__` (importing modules runs
+    such callbacks all the time): it would print "Exception ignored ... Traceback" and go
+    on as if the Ctrl-C never came. The run must end as interrupted, with nothing printed."""
+    done = _sigint_in_a_callback(
+        "from mbc_lookup.process import Interrupted, prepare\nprepare()", "Interrupted"
+    )
     assert done.stdout.split() == [b"interrupted", b"130"], done
     assert done.stderr == b""
 
@@ -281,22 +288,8 @@ def test_a_ctrl_c_in_a_callback_while_the_cli_is_imported_still_ends_the_run() -
     """Before `prepare`, Python's own handler raises KeyboardInterrupt; Python 3.13's import
     system runs weakref callbacks while `__main__` imports the CLI, and one landing there was
     printed as ignored while the run carried on and exited 0."""
-    code = (
-        "import signal, weakref\n"
-        "from mbc_lookup.process import reraise_lost_signals\n"
-        "reraise_lost_signals()\n"
-        "class Thing: pass\n"
-        "thing = Thing()\n"
-        "ref = weakref.ref(thing, lambda gone: signal.raise_signal(signal.SIGINT))\n"
-        "def work(): return 1\n"
-        "try:\n"
-        "    del thing\n"
-        "    work()\n"
-        "    print('carried on')\n"
-        "except KeyboardInterrupt:\n"
-        "    print('interrupted')\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+    setup = "from mbc_lookup.process import reraise_lost_signals\nreraise_lost_signals()"
+    done = _sigint_in_a_callback(setup, "KeyboardInterrupt")
     assert done.stdout.split() == [b"interrupted"], done
     assert done.stderr == b""
 

@@ -33,6 +33,12 @@ def top_site(knowledge: Knowledge, text: str) -> str | None:
         ("trouble peeing", "bone"),
         ("my tummy is swollen", "liver"),
         ("my back is killing me", "bone"),
+        ("my dad has started to talk a bit funny", "brain"),  # carers' words for speech trouble
+        ("mum is talking gibberish", "brain"),
+        ("she keeps seeing things that arent there", "brain"),  # hallucinating (NHS: confusion)
+        ("he has been acting strange", "brain"),
+        ("I walk like im drunk", "brain"),
+        ("my bladder is not emptying", "bone"),  # a phrase's own "not" is no denial across it
     ],
 )
 def test_lay_language_and_paraphrase(knowledge: Knowledge, text: str, site: str) -> None:

@@ -426,9 +426,9 @@ def _window(
 ) -> tuple[int, ...] | None:
     """The word indexes of the tightest place where every key of `wanted` stands: in a listed
     item anywhere, in a sentence within SENTENCE_SLACK extra meaningful words (qualifier words,
-    `free`, are not counted); never across a barrier. A comma between two words counts as a
-    word, so "pain in the bone" wins over "the bones, you may have pain". None when there is
-    no such place."""
+    `free`, are not counted); never across a barrier that is not one of its own words. A comma
+    between two words counts as a word, so "pain in the bone" wins over "the bones, you may have
+    pain". None when there is no such place."""
     rank = {index: n for n, index in enumerate(order)}
     hits = sorted((i, key) for key in wanted for i in at[key])
     best: tuple[int, ...] | None = None
@@ -451,7 +451,8 @@ def _window(
             low += 1
     if best is None:
         return None
-    if any(best[0] < barrier < best[-1] for barrier in barriers):
+    # A denial that is one of the phrase's own words ("rings dont fit") is no barrier to it.
+    if any(best[0] < barrier < best[-1] and barrier not in best for barrier in barriers):
         return None
     if not listed:
         extra = [i for i in order if best[0] < i < best[-1] and i not in best and i not in free]

@@ -39,6 +39,10 @@ def top_site(knowledge: Knowledge, text: str) -> str | None:
         ("he has been acting strange", "brain"),
         ("I walk like im drunk", "brain"),
         ("my bladder is not emptying", "bone"),  # a phrase's own "not" is no denial across it
+        ("my rings dont fit anymore", "lymph_nodes"),  # the phrase itself says which "fit"
+        ("she can barely walk", "bone|brain"),
+        ("I cant get enough air", "lungs"),
+        ("my clothes are hanging off me", "liver|lungs"),
     ],
 )
 def test_lay_language_and_paraphrase(knowledge: Knowledge, text: str, site: str) -> None:

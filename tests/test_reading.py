@@ -273,6 +273,7 @@ def test_past_feared_and_doubted_mentions_count_toward_no_site(
         "my fatigue, pain etc. are all side effects of the treatment",  # "etc." ends no sentence
         "the cough is from my asthma",
         "I was talking nonsense after two glasses of wine",
+        "I had a headache when I had the flu",
     ],
 )
 def test_a_symptom_put_down_to_another_cause_counts_toward_no_site(reader: Reader, text: str) -> None:

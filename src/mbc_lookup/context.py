@@ -173,8 +173,11 @@ class RuleIndex:
         "have"); they do not count toward a rule's window, which ends at the clause's end."""
         clauses = [word.clause for word in words]
         for position in positions:
+            others = {stems[other] for other in positions if other != position}
             for sense in self.senses.get(stems[position], ()):
                 not_near, needs_near = self.sense_words[id(sense)]
+                if not others.isdisjoint(not_near):
+                    continue  # the phrase itself spells the other sense ("rings dont fit")
                 nearby = _nearby(stems, clauses, position, sense.window, filler)
                 alone = len(stems) == len(positions)  # "fits" typed on its own means seizures
                 if nearby & not_near or (needs_near and not nearby & needs_near and not alone):

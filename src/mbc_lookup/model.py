@@ -139,7 +139,8 @@ class ModifierRule(NamedTuple):
 class SenseRule(NamedTuple):
     """A word that is a symptom only in some senses ("had a fit", not "clothes fit"): a
     mention resting on `word` is dropped when one of `not_near` is within `window` words of
-    it, or when `needs_near` is given and none of it is. With `otherwise_unrelated`, the word
+    it, or when `needs_near` is given and none of it is; not when the mention's own words hold
+    a `not_near` word ("rings dont fit" means that sense). With `otherwise_unrelated`, the word
     in its other sense is an everyday complaint (a single bout of hiccups)."""
 
     word: str

@@ -309,6 +309,46 @@ def test_a_verb_of_causing_without_a_named_other_cause_explains_nothing(reader: 
     assert sites(result)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I woke up with a very sore back. I am guessing this was due to my gardening on saturday.",
+        "I keep coughing. It's just a cold.",
+        "cough, sore throat. Pretty sure it is the flu.",
+        "headache, dizziness, its from a hangover",  # the earlier items of its own list
+    ],
+)
+def test_a_sentence_that_puts_the_one_before_down_to_another_cause_explains_it(
+    reader: Reader, text: str
+) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "explained" for match in matches(result))
+    assert sites(result) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("My back has hurt for months. I thought it was from the gym.", "bone"),  # a doubted cause
+        ("Bad headaches for weeks. The GP said it was a virus.", "brain"),  # someone else's word
+        ("I have a cough. It's not a cold.", "lungs"),
+        ("The pain in my ribs is bad. It is from the cancer in my bones.", "bone"),
+        ("I have a lump in my armpit. I keep coughing. It's just a cold.", "lymph_nodes"),  # not two back
+    ],
+)
+def test_a_cause_named_in_the_next_sentence_explains_only_what_it_can(
+    reader: Reader, text: str, site: str
+) -> None:
+    result = lookup_text(text, reader)
+    assert site in sites(result)
+
+
+def test_triage_still_weighs_a_symptom_the_next_sentence_explains(reader: Reader) -> None:
+    result = lookup_text("I coughed up blood this morning. It's probably a chest infection.", reader)
+    assert [match.context for match in matches(result)] == ["explained"]
+    assert result.triage.level in ("urgent", "emergency")
+
+
 def test_a_health_page_conditional_that_says_to_get_help_names_its_symptom(reader: Reader) -> None:
     advice = "If you experience a sudden increase in shortness of breath, seek medical help straight away."
     result = lookup_text(advice, reader)

@@ -13,6 +13,9 @@ stemming) with a category and a direction, and the rules live in the knowledge t
   "although") or the end of the part. Denials, fears and doubts also stop at a comma, and so
   does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
   a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
+- A trigger whose direction is "previous_sentence" reaches nothing in its own part: it speaks
+  of the sentence before it ("I woke with a sore back. I am guessing this was due to my
+  gardening"), and the reader applies it there (`RuleIndex.about_previous`).
 - A mention reached by several categories takes the strongest: negated, then hypothetical,
   then historical, then explained (put down to another cause: "side effects of the
   tamoxifen"), then uncertain. Only "present" mentions count toward sites; triage also weighs
@@ -111,6 +114,10 @@ class RuleIndex:
             for n, first, last in _scan(self.context, stems)
             if self._counts(n, first, last, stems)
         ]
+
+    def about_previous(self, triggers: list[Trigger]) -> tuple[Trigger, ...]:
+        """The triggers that speak of the sentence before their own ("this was due to ...")."""
+        return tuple(trigger for trigger in triggers if trigger.rule.direction == "previous_sentence")
 
     def _counts(self, n: int, first: int, last: int, stems: list[str]) -> bool:
         """Whether rule n's trigger at words first..last counts: the words it needs stand close

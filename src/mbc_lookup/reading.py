@@ -2,7 +2,9 @@
 
 text -> parts (`text.split_parts`) -> words -> context triggers -> mentions (`matching`) ->
 senses, context and modifiers (`context`) -> body location -> one `InputResult` per part.
-Each part is read on its own, so a part seen before is answered from a bounded cache.
+Each part is read on its own, so a part seen before is answered from a bounded cache; then a
+part that puts what came before it down to another cause ("It's just a cold.") explains the
+present mentions of the earlier items of its comma list, or else of the sentence before it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, ste
 # Parts read are kept (up to this many distinct ones; the first seen, which in real input are
 # the common ones) so repeats cost a dictionary lookup; bounded so memory stays flat.
 PART_CACHE_LIMIT = 4_096
+# One part read: its result, its qualifiers, and the cues with which it puts the part before it
+# down to another cause ("... I am guessing this was due to my gardening").
+PartReading = tuple[InputResult, tuple[Modifier, ...], tuple[str, ...]]
 
 
 class Reader:
@@ -29,13 +34,14 @@ class Reader:
         for rule in self.knowledge.reading.locations:
             for symptom_id in rule.symptoms:
                 self.locations.setdefault(symptom_id, []).append((frozenset(rule.locations), rule.site))
-        self._cache: dict[tuple[str, bool], tuple[InputResult, tuple[Modifier, ...]]] = {}
+        self._cache: dict[tuple[str, bool], PartReading] = {}
 
     def read(self, text: str) -> tuple[tuple[InputResult, ...], tuple[Modifier, ...]]:
         """Every part of `text` (a part that says the same as an earlier one is left out), and
         every modifier found, with offsets into `text`."""
         text = without_surrogates(text)
         inputs: list[InputResult] = []
+        sentences: list[int] = []  # the sentence each of `inputs` is in
         modifiers: list[Modifier] = []
         seen: set[str] = set()
         for part in split_parts(text):
@@ -45,8 +51,16 @@ class Reader:
                 continue
             seen.add(said)
             # Only the first MAX_ITEM_CHARS characters are read: no symptom phrase is that long.
-            result, found = self.read_part(typed[:MAX_ITEM_CHARS], part.listed)
+            result, found, about_previous = self.read_part(typed[:MAX_ITEM_CHARS], part.listed)
+            if about_previous and inputs:
+                # It speaks of the items before it in its own comma list, else of the sentence
+                # before its own.
+                spoken_of = part.sentence if part.sentence in sentences else sentences[-1]
+                for n in range(len(inputs)):
+                    if sentences[n] == spoken_of:
+                        inputs[n] = _put_down_to_another_cause(inputs[n], about_previous)
             inputs.append(_shifted(result._replace(text=typed, end=len(typed)), part.start))
+            sentences.append(part.sentence)
             modifiers.extend(_moved(modifier, part.start) for modifier in found)
         return tuple(inputs), tuple(modifiers)
 
@@ -54,7 +68,7 @@ class Reader:
         """One item of a list, read as a whole ("cough: no", "lump in my left armpit")."""
         return self.read_part(without_surrogates(text).strip()[:MAX_ITEM_CHARS], listed=True)[0]
 
-    def read_part(self, text: str, listed: bool) -> tuple[InputResult, tuple[Modifier, ...]]:
+    def read_part(self, text: str, listed: bool) -> PartReading:
         """One part, with offsets into the part itself."""
         cached = self._cache.get((text, listed))
         if cached is None:
@@ -63,7 +77,7 @@ class Reader:
                 self._cache[(text, listed)] = cached
         return cached
 
-    def _read(self, text: str, listed: bool) -> tuple[InputResult, tuple[Modifier, ...]]:
+    def _read(self, text: str, listed: bool) -> PartReading:
         words = part_words(text)
         stems = [stem(word.text) for word in words]
         filler = frozenset(n for n, word in enumerate(words) if word.text in self.matcher.normalizer.ignored)
@@ -134,7 +148,8 @@ class Reader:
             start=0,
             end=len(text),
         )
-        return result, tuple(modifier for modifier, _, _ in qualifiers)
+        about_previous = tuple(trigger.rule.literal for trigger in self.rules.about_previous(triggers))
+        return result, tuple(modifier for modifier, _, _ in qualifiers), about_previous
 
     def _match(
         self,
@@ -197,6 +212,15 @@ def _nearest(mentions: list[Mention], first: int, last: int, barriers: frozenset
         if best is None or distance <= best[0]:
             best = (distance, n)
     return None if best is None else best[1]
+
+
+def _put_down_to_another_cause(result: InputResult, cues: tuple[str, ...]) -> InputResult:
+    """A part whose next sentence puts it down to another cause: its present mentions are
+    explained (triage still weighs them)."""
+    matches = tuple(
+        match._replace(context="explained", cues=cues) if match.present else match for match in result.matches
+    )
+    return result._replace(matches=matches)
 
 
 def _moved(modifier: Modifier, offset: int) -> Modifier:

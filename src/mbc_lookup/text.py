@@ -82,6 +82,7 @@ class Part(NamedTuple):
     start: int  # character offsets into the whole text
     end: int
     listed: bool  # a short item (of a comma list, or alone): read as a whole, like a list item
+    sentence: int = 0  # which sentence of the text it is in, from 0
 
 
 def part_words(text: str) -> tuple[Word, ...]:
@@ -111,7 +112,7 @@ def split_parts(text: str) -> list[Part]:
     """Cut the text into parts (see the module's docstring). A stretch with no words at all
     ("[/]", an emoji) is still a part: nothing typed is ever dropped unseen."""
     parts: list[Part] = []
-    for sentence_start, sentence_end in _spans(SENTENCE_END, text, 0, len(text)):
+    for sentence, (sentence_start, sentence_end) in enumerate(_spans(SENTENCE_END, text, 0, len(text))):
         pieces = [
             (start, end, len(WORD_AS_TYPED.findall(text, start, end)))
             for start, end in _spans(CLAUSE_BREAK, text, sentence_start, sentence_end)
@@ -132,7 +133,7 @@ def split_parts(text: str) -> list[Part]:
         for start, end, listed in chosen:
             start, end = _trimmed(text, start, end)
             if start < end:
-                parts.append(Part(start, end, listed))
+                parts.append(Part(start, end, listed, sentence))
     return parts
 
 

@@ -324,6 +324,8 @@ def test_a_sentence_that_puts_the_one_before_down_to_another_cause_explains_it(
     result = lookup_text(text, reader)
     assert matches(result) and all(match.context == "explained" for match in matches(result))
     assert sites(result) == []
+    # the cue a person is shown is the sentence that gave the cause, as typed
+    assert all(match.cues[0] in text for match in matches(result))
 
 
 @pytest.mark.parametrize(

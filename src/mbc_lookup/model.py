@@ -319,7 +319,8 @@ class Match(NamedTuple):
     start: int = 0  # character offsets of the mention into the text as typed
     end: int = 0
     context: Context = "present"
-    cues: tuple[str, ...] = ()  # the context triggers that decided `context`, as typed
+    cues: tuple[str, ...] = ()  # the context triggers that decided `context` (or the next
+    # sentence, as typed, when that puts the mention down to another cause)
     modifiers: tuple[Modifier, ...] = ()
     located_site: str | None = None  # the site its body location points to first, if any
 

@@ -54,11 +54,11 @@ class Reader:
             result, found, about_previous = self.read_part(typed[:MAX_ITEM_CHARS], part.listed)
             if about_previous and inputs:
                 # It speaks of the items before it in its own comma list, else of the sentence
-                # before its own.
+                # before its own; the cue shown is what it says ("It's just a cold.").
                 spoken_of = part.sentence if part.sentence in sentences else sentences[-1]
                 for n in range(len(inputs)):
                     if sentences[n] == spoken_of:
-                        inputs[n] = _put_down_to_another_cause(inputs[n], about_previous)
+                        inputs[n] = _put_down_to_another_cause(inputs[n], (typed,))
             inputs.append(_shifted(result._replace(text=typed, end=len(typed)), part.start))
             sentences.append(part.sentence)
             modifiers.extend(_moved(modifier, part.start) for modifier in found)

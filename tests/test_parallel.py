@@ -9,6 +9,9 @@ import io
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -298,3 +301,30 @@ def test_stream_input_tells_whether_a_line_is_waiting() -> None:
     assert stream.line_waiting()  # the end of the input is there: no wait
     assert stream.readline() == b"cou" and stream.readline() == b""
     os.close(read)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX sessions")
+def test_workers_end_with_the_parent_even_when_it_never_stopped_them(tmp_path: Path) -> None:
+    # As when a Ctrl-C skips the run's `finally` (python/cpython#108214): the parent exits with
+    # its workers running. It must not wait forever for workers that ignore SIGTERM.
+    script = (
+        "import io, sys\n"
+        "from mbc_lookup.api import load_matcher\n"
+        "from mbc_lookup.batch_parallel import ParallelBatchRun, WorkerSpec\n"
+        "matcher = load_matcher()\n"
+        "spec = WorkerSpec(None, None, False, matcher.knowledge.sha256)\n"
+        "run = ParallelBatchRun(matcher, io.BytesIO(), False, jobs=2, spec=spec)\n"
+        "run._start_workers()\n"
+        "sys.exit(130)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=tmp_path, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130, stderr.decode(errors="replace")
+    leftover = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, check=False)
+    assert leftover.stdout == b"", "worker processes outlived the run"

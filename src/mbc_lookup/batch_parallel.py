@@ -18,13 +18,15 @@ whatever the input size, the output only ever holds whole lines, and a failed wr
 `OutputError` of a one-process run. Signals and output errors are the parent's alone: workers
 ignore SIGINT, SIGTERM and SIGHUP; whatever ends the parent's run (Ctrl-C, SIGTERM, SIGHUP, a
 closed pipe, a full disk, a failed worker) kills the workers and waits for them before the
-parent goes on to end as a one-process run does. A worker whose parent dies without that
+parent goes on to end as a one-process run does (at the latest when the parent's interpreter
+exits, should an interrupt have skipped that step). A worker whose parent dies without that
 (SIGKILL) is killed by the kernel (Linux: PR_SET_PDEATHSIG), or elsewhere notices within a
 second that its parent is gone, and exits.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import gc
 import io
@@ -342,6 +344,11 @@ class ParallelBatchRun(BatchRun):
         finally:
             gc.unfreeze()
             _unblock_signals(held)
+        # However the run ends, no worker outlives it. CPython can skip a `finally` when a
+        # signal handler raises at a loop's backward jump (python/cpython#108214, seen on 3.13
+        # with Ctrl-C), and multiprocessing's own exit hook then asks the daemon workers to stop
+        # with SIGTERM, which they ignore, and waits for them forever.
+        atexit.register(self._stop_workers)
 
     def _stop_workers(self) -> None:
         """At the end, after a signal, a closed pipe or a failed write alike: nothing the
@@ -359,6 +366,7 @@ class ParallelBatchRun(BatchRun):
                     queue.cancel_join_thread()  # never wait at exit to send to a stopped worker
                     queue.close()
             self.workers, self.tasks, self.returns = [], [], None
+            atexit.unregister(self._stop_workers)
         finally:
             _unblock_signals(held)
 

@@ -43,6 +43,7 @@ def top_site(knowledge: Knowledge, text: str) -> str | None:
         ("she can barely walk", "bone|brain"),
         ("I cant get enough air", "lungs"),
         ("my clothes are hanging off me", "liver|lungs"),
+        ("I feel a pressure in my chest", "lungs"),
     ],
 )
 def test_lay_language_and_paraphrase(knowledge: Knowledge, text: str, site: str) -> None:

@@ -274,6 +274,7 @@ def test_past_feared_and_doubted_mentions_count_toward_no_site(
         "the cough is from my asthma",
         "I was talking nonsense after two glasses of wine",
         "I had a headache when I had the flu",
+        "I had a headache from the vaccine",
     ],
 )
 def test_a_symptom_put_down_to_another_cause_counts_toward_no_site(reader: Reader, text: str) -> None:

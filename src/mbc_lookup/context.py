@@ -115,9 +115,9 @@ class RuleIndex:
             if self._counts(n, first, last, stems)
         ]
 
-    def about_previous(self, triggers: list[Trigger]) -> tuple[Trigger, ...]:
-        """The triggers that speak of the sentence before their own ("this was due to ...")."""
-        return tuple(trigger for trigger in triggers if trigger.rule.direction == "previous_sentence")
+    def about_previous(self, triggers: list[Trigger]) -> bool:
+        """Whether a trigger speaks of the sentence before its own ("this was due to ...")."""
+        return any(trigger.rule.direction == "previous_sentence" for trigger in triggers)
 
     def _counts(self, n: int, first: int, last: int, stems: list[str]) -> bool:
         """Whether rule n's trigger at words first..last counts: the words it needs stand close
@@ -180,10 +180,9 @@ class RuleIndex:
         "have"); they do not count toward a rule's window, which ends at the clause's end."""
         clauses = [word.clause for word in words]
         for position in positions:
-            others = {stems[other] for other in positions if other != position}
             for sense in self.senses.get(stems[position], ()):
                 not_near, needs_near = self.sense_words[id(sense)]
-                if not others.isdisjoint(not_near):
+                if any(stems[other] in not_near for other in positions if other != position):
                     continue  # the phrase itself spells the other sense ("rings dont fit")
                 nearby = _nearby(stems, clauses, position, sense.window, filler)
                 alone = len(stems) == len(positions)  # "fits" typed on its own means seizures

@@ -17,9 +17,9 @@ from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, ste
 # Parts read are kept (up to this many distinct ones; the first seen, which in real input are
 # the common ones) so repeats cost a dictionary lookup; bounded so memory stays flat.
 PART_CACHE_LIMIT = 4_096
-# One part read: its result, its qualifiers, and the cues with which it puts the part before it
-# down to another cause ("... I am guessing this was due to my gardening").
-PartReading = tuple[InputResult, tuple[Modifier, ...], tuple[str, ...]]
+# One part read: its result, its qualifiers, and whether it puts the part before it down to
+# another cause ("... I am guessing this was due to my gardening").
+PartReading = tuple[InputResult, tuple[Modifier, ...], bool]
 
 
 class Reader:
@@ -148,8 +148,7 @@ class Reader:
             start=0,
             end=len(text),
         )
-        about_previous = tuple(trigger.rule.literal for trigger in self.rules.about_previous(triggers))
-        return result, tuple(modifier for modifier, _, _ in qualifiers), about_previous
+        return result, tuple(modifier for modifier, _, _ in qualifiers), self.rules.about_previous(triggers)
 
     def _match(
         self,

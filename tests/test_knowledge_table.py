@@ -213,3 +213,14 @@ def test_site_shows_what_spread_there_means_with_its_source(mbc: Mbc) -> None:
     seed = parse_document(mbc("site", "liver", "--json", "--seed-only").stdout)
     assert seed["description"] is None and seed["description_source"] is None
     assert "tumours in the liver" not in mbc("site", "liver", "--seed-only").stdout
+
+
+def test_a_cause_the_link_words_know_is_known_in_the_next_sentence_too(knowledge: Knowledge) -> None:
+    # "I keep coughing. It's the taxol." must explain as "a cough from the taxol" does: the
+    # next-sentence rule's causes are kept a superset of the link words' causes.
+    explained = [rule for rule in knowledge.reading.context if rule.category == "explained"]
+    linked = {word for rule in explained if rule.direction == "backward" for word in rule.needs_after}
+    next_sentence = {
+        word for rule in explained if rule.direction == "previous_sentence" for word in rule.needs_after
+    }
+    assert linked and linked <= next_sentence

@@ -110,7 +110,9 @@ def test_the_cache_keeps_only_the_newest_entries(cache: Path, monkeypatch: pytes
     load_matcher(cache_dir=user_cache_dir())  # writes the shipped table's entry, then prunes
     left = sorted(path.name for path in cache.iterdir() if path.name not in others)
     assert len(left) == 3
-    assert any(name.startswith(load_matcher(cache_dir=user_cache_dir()).knowledge.sha256) for name in left)
+    from mbc_lookup.table_file import read_table_file
+
+    assert any(name.startswith(read_table_file().fingerprint.hex()) for name in left)
     assert all((cache / name).read_bytes() == b"someone else's" for name in others)
 
 
@@ -138,9 +140,11 @@ def test_a_crafted_short_entry_is_rebuilt_not_unmarshalled(cache: Path) -> None:
 
 
 def _with_header(payload: bytes) -> bytes:
-    from mbc_lookup.table_file import sha256_digest
+    """An entry for the shipped table whose header matches `payload` (a forger could make it)."""
+    from mbc_lookup.table_cache import framed
+    from mbc_lookup.table_file import read_table_file
 
-    return b"mbc-lookup cache\n" + len(payload).to_bytes(8, "big") + sha256_digest(payload) + payload
+    return framed(read_table_file().fingerprint, payload)
 
 
 def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path) -> None:
@@ -159,19 +163,23 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     ranged = next(n for n, rule in enumerate(triage_rules) if rule[6] is not None)
     bad_rule = (*triage_rules[ranged][:6], ("36", "37.5"))  # a normal range as text
     bad_rules = (*triage_rules[:ranged], bad_rule, *triage_rules[ranged + 1 :])
+    context_words = index[3][2]
+    bad_words = (*context_words[:-1], (*context_words[-1][:2], (1,)))
     wrong = [
         {"a": 1},
         ((*knowledge[:14], (triage_actions, bad_rules)), index),
         (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
         (knowledge, (index[0], index[1], {1: 2}, index[3])),
-        (knowledge, (*index[:3], (index[3][0], (*index[3][1][:-1], ("a", 1))))),  # a stem as a number
+        (knowledge, (*index[:3], (*index[3][:2], bad_words, *index[3][3:]))),  # a stem as a number
+        (knowledge, (*index[:3], ({**index[3][0], "x": ((("x",), 10**6),)}, *index[3][1:]))),  # no such rule
         ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
         (knowledge[:-1], index),
-        ((knowledge[0], "0" * 64, *knowledge[2:]), index),  # another table's entry
     ]
     expected = _answer(Matcher(load_knowledge()))
-    for plain in wrong:
-        entry.write_bytes(_with_header(marshal.dumps(plain)))
+    for entry_bytes in [_with_header(marshal.dumps(plain)) for plain in wrong] + [
+        table_cache.framed(b"\0" * 32, marshal.dumps(good)),  # another table's entry, renamed
+    ]:
+        entry.write_bytes(entry_bytes)
         assert _answer(load_matcher(cache_dir=user_cache_dir())) == expected
         assert marshal.loads(entry.read_bytes()[table_cache._HEADER :]) == good
 

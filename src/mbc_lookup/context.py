@@ -25,8 +25,6 @@ stemming) with a category and a direction, and the rules live in the knowledge t
 - A sense rule drops a mention that rests on a word used in another sense ("clothes fit").
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 
@@ -54,16 +52,24 @@ class Trigger(NamedTuple):
     last: int
 
 
-class _Literal(NamedTuple):
-    stems: tuple[str, ...]
-    payload: int  # index of its rule
-
-
-# The stems of every context literal, of every modifier literal, and of each context rule's
-# `needs_after`, `needs_before` and `unless` words, in the table's order: the slow part of
-# building a RuleIndex, so `table_cache` keeps it with the phrase index.
+# A literal as stems, with the index of its context rule (or of the modifier literal).
 Stems = tuple[str, ...]
-ReadingStems = tuple[tuple[Stems, ...], tuple[Stems, ...], tuple[tuple[Stems, Stems, Stems], ...]]
+Literal = tuple[Stems, int]
+# Literals by their first stem, longest first: what `_scan` walks.
+LiteralIndex = dict[str, tuple[Literal, ...]]
+# One table's reading rules compiled for matching, in plain data, so that `table_cache` keeps
+# it with the phrase index (stemming every rule's words is most of a RuleIndex's cost):
+# - the context literals and the modifier literals, each as a LiteralIndex;
+# - each context rule's `needs_after`, `needs_before` and `unless` words;
+# - the words the modifier patterns spell out;
+# - each sense rule's word, `not_near` and `needs_near` words.
+ReadingStems = tuple[
+    LiteralIndex,
+    LiteralIndex,
+    tuple[tuple[Stems, Stems, Stems], ...],
+    frozenset[str],
+    tuple[tuple[str, Stems, Stems], ...],
+]
 
 
 def reading_stems(reading: Reading) -> ReadingStems:
@@ -75,10 +81,27 @@ def reading_stems(reading: Reading) -> ReadingStems:
             if words not in stemmed:
                 stemmed[words] = tuple(map(stem, words))
     return (
-        tuple(_literal_stems(rule.literal) for rule in reading.context),
-        tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals),
+        _compile(tuple(_literal_stems(rule.literal) for rule in reading.context)),
+        _compile(tuple(_literal_stems(literal) for rule in reading.modifiers for literal in rule.literals)),
         tuple((stemmed[r.needs_after], stemmed[r.needs_before], stemmed[r.unless]) for r in reading.context),
+        _pattern_words(reading),
+        tuple(
+            (stem(rule.word), tuple(map(stem, rule.not_near)), tuple(map(stem, rule.needs_near)))
+            for rule in reading.senses
+        ),
     )
+
+
+def check_reading_stems(reading: Reading, stems: ReadingStems) -> None:
+    """Raise ValueError unless `stems` can be `reading_stems(reading)`: every literal names a
+    rule (or literal) of `reading`, and there is one entry per context and per sense rule."""
+    context, modifiers, words, _, senses = stems
+    literals = sum(len(rule.literals) for rule in reading.modifiers)
+    for index, limit in ((context, len(reading.context)), (modifiers, literals)):
+        if any(not 0 <= n < limit for entries in index.values() for _, n in entries):
+            raise ValueError("a compiled literal names no rule")
+    if len(words) != len(reading.context) or len(senses) != len(reading.senses):
+        raise ValueError("compiled rules do not match the table's")
 
 
 class RuleIndex:
@@ -87,25 +110,21 @@ class RuleIndex:
 
     def __init__(self, reading: Reading, stems: ReadingStems | None = None) -> None:
         self.reading = reading
-        context_stems, modifier_stems, word_stems = stems if stems is not None else reading_stems(reading)
-        self.context = _compile(context_stems)
-        self.modifier_literals = _compile(modifier_stems)
+        compiled = stems if stems is not None else reading_stems(reading)
+        self.context, self.modifier_literals, word_stems, self.pattern_words, sense_stems = compiled
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
         self.needs_after = {n: frozenset(after) for n, (after, _, _) in enumerate(word_stems) if after}
         self.needs_before = {n: frozenset(before) for n, (_, before, _) in enumerate(word_stems) if before}
         self.unless = {n: frozenset(unless) for n, (_, _, unless) in enumerate(word_stems) if unless}
         # The patterns (numbers, durations, treatment dates) are compiled on first use, and only
-        # tried on a part with a digit or a word that one of them spells out: most texts have
-        # neither, and compiling them would cost more than the lookup.
-        self.pattern_words = _pattern_words(reading)
+        # tried on a part with a digit or a word that one of them spells out (`pattern_words`):
+        # most texts have neither, and compiling them would cost more than the lookup.
         self._patterns: list[tuple[re.Pattern[str], ModifierRule]] | None = None
         self.senses: dict[str, list[SenseRule]] = {}
-        for sense in reading.senses:
-            self.senses.setdefault(stem(sense.word), []).append(sense)
-        self.sense_words = {
-            id(sense): (frozenset(map(stem, sense.not_near)), frozenset(map(stem, sense.needs_near)))
-            for sense in reading.senses
-        }
+        self.sense_words: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        for sense, (word, not_near, needs_near) in zip(reading.senses, sense_stems, strict=True):
+            self.senses.setdefault(word, []).append(sense)
+            self.sense_words[id(sense)] = (frozenset(not_near), frozenset(needs_near))
 
     def triggers(self, stems: list[str]) -> list[Trigger]:
         rules = self.reading.context
@@ -269,15 +288,13 @@ def _literal_stems(literal: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in _literal_words(literal))
 
 
-def _compile(literals: tuple[tuple[str, ...], ...]) -> dict[str, list[_Literal]]:
+def _compile(literals: tuple[Stems, ...]) -> LiteralIndex:
     """Literals (as stems) by their first stem, longest first."""
-    index: dict[str, list[_Literal]] = {}
+    index: dict[str, list[Literal]] = {}
     for n, stems in enumerate(literals):
         if stems:
-            index.setdefault(stems[0], []).append(_Literal(stems, n))
-    for entries in index.values():
-        entries.sort(key=lambda entry: -len(entry.stems))
-    return index
+            index.setdefault(stems[0], []).append((stems, n))
+    return {first: tuple(sorted(entries, key=lambda e: -len(e[0]))) for first, entries in index.items()}
 
 
 def _literal_words(literal: str) -> list[str]:
@@ -286,15 +303,15 @@ def _literal_words(literal: str) -> list[str]:
     return words(clean_text(literal))
 
 
-def _scan(index: dict[str, list[_Literal]], stems: list[str]) -> list[tuple[int, int, int]]:
+def _scan(index: LiteralIndex, stems: list[str]) -> list[tuple[int, int, int]]:
     """(payload, first, last) of non-overlapping literals, left to right, longest first."""
     found: list[tuple[int, int, int]] = []
     position = 0
     while position < len(stems):
-        for entry in index.get(stems[position], ()):
-            end = position + len(entry.stems)
-            if tuple(stems[position:end]) == entry.stems:
-                found.append((entry.payload, position, end - 1))
+        for literal, payload in index.get(stems[position], ()):
+            end = position + len(literal)
+            if tuple(stems[position:end]) == literal:
+                found.append((payload, position, end - 1))
                 position = end
                 break
         else:

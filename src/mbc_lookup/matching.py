@@ -19,11 +19,9 @@ A longer everyday complaint explains the shorter symptom words right beside it, 
 up to three "did you mean" suggestions.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
-from .context import ReadingStems, reading_stems
+from .context import ReadingStems, check_reading_stems, reading_stems
 from .model import Knowledge, Symptom
 from .text import Normalizer, Word, clean_text, words
 
@@ -95,7 +93,7 @@ PlainIndex = tuple[
 
 class PhraseIndex:
     """Everything matching needs from one knowledge table, built once. It depends on the table
-    only, so `table_cache` can keep it on disk, keyed by the table's sha256."""
+    only, so `table_cache` can keep it on disk, keyed by a digest of the table file."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
@@ -132,7 +130,6 @@ class PhraseIndex:
                 self.by_key.setdefault(key, []).append(phrase)
         self.vocabulary = vocabulary
         self.known_keys = frozenset(vocabulary.values())
-        self.repair_choices = sorted(w for w in vocabulary if len(w) >= MIN_REPAIR_LENGTH)
 
     def _phrase(self, text: str, symptom: Symptom | None, rank: int) -> Phrase:
         tokens = [t for t in self.normalizer.tokens(clean_text(text)) if not t.ignored]
@@ -146,9 +143,10 @@ class PhraseIndex:
         return self.normalizer.parts(), phrases, self.vocabulary, self.reading_stems
 
     @classmethod
-    def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> PhraseIndex:
+    def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> "PhraseIndex":
         """The index `to_plain` stored, for this same `knowledge`."""
         normalizer_parts, plain_phrases, vocabulary, stems = plain
+        check_reading_stems(knowledge.reading, stems)
         symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
         index = cls.__new__(cls)
         index.knowledge = knowledge
@@ -177,7 +175,7 @@ class Matcher:
         self.by_key = index.by_key
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
-        self.repair_choices = index.repair_choices
+        self._repair_choices: list[str] | None = None  # made on the first typo repair
         self.reading_stems = index.reading_stems
         self._english: frozenset[str] | None = None  # loaded on the first typo repair
 
@@ -324,6 +322,12 @@ class Matcher:
 
         return [m for m in chosen if m.phrase.symptom is None or not explained(m)]
 
+    def _repair_words(self) -> list[str]:
+        """The table's words a typo may be repaired into (most lookups need none)."""
+        if self._repair_choices is None:
+            self._repair_choices = sorted(w for w in self.vocabulary if len(w) >= MIN_REPAIR_LENGTH)
+        return self._repair_choices
+
     def _english_words(self) -> frozenset[str]:
         if self._english is None:
             from .english import english_words
@@ -346,7 +350,7 @@ class Matcher:
                 continue
             limit = _max_edits(len(word))
             candidates = process.extract(
-                word, self.repair_choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+                word, self._repair_words(), scorer=OSA.distance, score_cutoff=limit, limit=None
             )
             best: dict[str, float] = {}
             for choice, distance, _ in candidates:

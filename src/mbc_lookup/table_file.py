@@ -1,11 +1,9 @@
-"""Finding and reading the knowledge file: its path, its bytes and their sha256, and the
+"""Finding and reading the knowledge file: its path, its bytes and their digests, and the
 errors a person can cause (no such file, a directory, unreadable, too big, not text).
 
 Kept apart from `knowledge` (the YAML parser and checker) so that a lookup answered from the
 compiled cache never imports PyYAML.
 """
-
-from __future__ import annotations
 
 import stat
 from pathlib import Path
@@ -36,7 +34,14 @@ class KnowledgeError(Exception):
 class TableFile(NamedTuple):
     name: str  # the path as given, for messages
     raw: bytes
-    sha256: str
+    fingerprint: bytes  # BLAKE2b-256 of `raw`: the compiled-table cache's key
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of the bytes, which documents and errors name the table by. Worked
+        out when asked: a lookup answered from the cache takes it from there, and the
+        interpreter's own SHA-256 costs three times BLAKE2b's time."""
+        return str(_hasher(self.raw).hexdigest())
 
 
 def default_path() -> Path:
@@ -70,7 +75,7 @@ def read_table_file(path: str | Path | None = None) -> TableFile:
     if len(raw) > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // 1_000_000
         raise KnowledgeError([Problem(name, None, f"larger than {limit} MB; not a knowledge table")])
-    return TableFile(name, raw, _sha256(raw))
+    return TableFile(name, raw, blake2b_digest(raw))
 
 
 def display_name(path: str | Path) -> str:
@@ -84,13 +89,13 @@ def display_name(path: str | Path) -> str:
     return visible(printable(name))
 
 
-def _sha256(data: bytes) -> str:
-    return str(_hasher(data).hexdigest())
-
-
-def sha256_digest(data: bytes) -> bytes:
-    """The raw SHA-256 of `data` (the compiled-table cache checks its entries with it)."""
-    return bytes(_hasher(data).digest())
+def blake2b_digest(data: bytes) -> bytes:
+    """The raw BLAKE2b-256 of `data`: the compiled-table cache's key and its entries' check."""
+    try:  # the interpreter's built-in, as for SHA-256 below
+        from _blake2 import blake2b  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from hashlib import blake2b
+    return bytes(blake2b(data, digest_size=32).digest())
 
 
 def _hasher(data: bytes) -> Any:

@@ -12,8 +12,6 @@ letter or digit becomes a space. Words are then reduced to a rough stem (so "hea
 synonym groups. Which words to ignore and which are synonyms comes from the knowledge table.
 """
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -240,7 +238,7 @@ class Normalizer:
         negation_words: frozenset[str],
         negation_answers: frozenset[str],
         conjunctions: frozenset[str],
-    ) -> Normalizer:
+    ) -> "Normalizer":
         """A normalizer rebuilt from the word lists `__init__` computed (see `table_cache`)."""
         normalizer = cls.__new__(cls)
         normalizer.canonical = canonical

@@ -8,8 +8,6 @@ is the highest level of the rules that hold; every rule that holds is a reason, 
 modifiers that decided it. Nothing here invents a threshold: the numbers are the table's.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import NamedTuple
 

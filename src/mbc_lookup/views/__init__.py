@@ -16,11 +16,9 @@ The views only make text; `writer` puts it on standard output. Each module is im
 when its format is asked for, so the JSON path never loads rich.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import datetime
@@ -36,14 +34,15 @@ class Options(NamedTuple):
     width: int | None = None  # columns to draw the table in (None: 100)
     explain: bool = False  # lookup: add how each part was read
     sources: Mapping[str, Any] | None = None  # source id -> source, for markdown/html lookups
-    today: datetime.date | None = None  # the date an HTML report carries (None: today)
+    today: "datetime.date | None" = None  # the date an HTML report carries (None: today)
 
 
 DEFAULT = Options()
 
 
-class View(Protocol):
-    def __call__(self, document: Mapping[str, Any], options: Options, /) -> str: ...
+# A view: a result document and the options, to the text to write. (A Callable alias, not a
+# Protocol class: this module is on every lookup's path, and a Protocol is slow to define.)
+View = Callable[[Mapping[str, Any], Options], str]
 
 
 def get(name: str) -> View:

@@ -220,7 +220,7 @@ def test_a_cause_the_link_words_know_is_known_in_the_next_sentence_too(knowledge
     # next-sentence rule's causes are kept a superset of the link words' causes.
     explained = [rule for rule in knowledge.reading.context if rule.category == "explained"]
     linked = {word for rule in explained if rule.direction == "backward" for word in rule.needs_after}
-    next_sentence = {
+    said_after = {
         word for rule in explained if rule.direction == "previous_sentence" for word in rule.needs_after
     }
-    assert linked and linked <= next_sentence
+    assert linked and linked <= said_after

@@ -352,6 +352,89 @@ def test_triage_still_weighs_a_symptom_the_next_sentence_explains(reader: Reader
     assert result.triage.level in ("urgent", "emergency")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've had a really bad cold since my birthday. 5 weeks later, I'm still coughing.",
+        "I wound up with a bug that plagued me all week. I'm still coughing!",
+        "By bed time it had developed into full-on man flu. I lay awake shivering, with a headache.",
+    ],
+)
+def test_an_illness_named_first_explains_the_sentence_after_it(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "explained" for match in matches(result))
+    assert sites(result) == []
+    assert all(match.cues[0] in text for match in matches(result))  # the sentence that named it
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("I had a cold. But the cough never cleared up.", "lungs"),  # "but": the next sentence disagrees
+        ("I had a cold. It went. Now I keep coughing up blood.", "lungs"),  # two sentences on
+        ("I finished chemo in 2019. Now my back aches all the time.", "bone"),  # a treatment is history
+        ("I thought I had a cold. The cough has lasted two months.", "lungs"),  # a doubted illness
+        ("I had a cold and the scan found cancer. Now I am coughing.", "lungs"),
+        ("I have a lump in my armpit and I had a cold.", "lymph_nodes"),  # it reaches only the next one
+    ],
+)
+def test_an_illness_named_first_explains_only_the_next_sentence_and_only_when_it_can(
+    reader: Reader, text: str, site: str
+) -> None:
+    assert site in sites(lookup_text(text, reader))
+
+
+def test_triage_still_weighs_what_an_illness_named_first_explains(reader: Reader) -> None:
+    result = lookup_text("I had the flu last week. Now I am coughing up blood.", reader)
+    assert [match.context for match in matches(result)] == ["explained"]
+    assert result.triage.level in ("urgent", "emergency")
+
+
+@pytest.mark.parametrize(
+    "text", ["a cough that didn't clear up", "the cough never went away", "my back pain has not settled"]
+)
+def test_a_resolution_that_is_denied_leaves_the_symptom_present(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "present" for match in matches(result))
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [
+        ("I can't remember things any more", True),
+        ("she cant remember my name", True),
+        ("I can't remember when I last had a cold", False),  # recalling, not memory loss
+        ("I feel sick all the time", True),
+        ("I sat by a very sick man on the bus", False),  # unwell, and not the writer
+        ("I was sick with worry", False),
+    ],
+)
+def test_a_symptom_word_in_its_everyday_sense_is_no_symptom(reader: Reader, text: str, present: bool) -> None:
+    result = lookup_text(text, reader)
+    assert bool(sites(result)) is present
+
+
+def test_a_question_put_to_the_reader_is_no_report(reader: Reader) -> None:
+    result = lookup_text("Ever feel lightheaded or dizzy? Have you ever had a headache like that?", reader)
+    assert matches(result) and all(match.context == "hypothetical" for match in matches(result))
+    # the worst one a person has ever had is theirs
+    assert sites(lookup_text("the worst headache I have ever had", reader)) == ["brain"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "breathless all the time because I'm pregnant",
+        "itchy all over from mosquito bites",
+        "a night of drinks can leave you with a pounding headache",
+        "numb fingertips after the last couple of doses",
+    ],
+)
+def test_more_named_other_causes_explain(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "explained" for match in matches(result))
+
+
 def test_a_health_page_conditional_that_says_to_get_help_names_its_symptom(reader: Reader) -> None:
     advice = "If you experience a sudden increase in shortness of breath, seek medical help straight away."
     result = lookup_text(advice, reader)

@@ -62,7 +62,7 @@ from .table_file import blake2b_digest, read_table_file
 
 _FORMAT = 12  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
-MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~85 kB; a table is at most 5 MB
+MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~225 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
 _HEADER = len(_MAGIC) + 32 + 8 + 32  # magic, table key, payload length (8 bytes, big-endian), digest
 _ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them

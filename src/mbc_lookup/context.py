@@ -15,9 +15,7 @@ stemming) with a category and a direction, and the rules live in the knowledge t
   a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
 - A trigger whose direction is "previous_sentence" reaches nothing in its own part: it speaks
   of the sentence before it ("I woke with a sore back. I am guessing this was due to my
-  gardening"), and the reader applies it there (`RuleIndex.speaks_of`). One whose direction
-  is "next_sentence" speaks of the sentence after it ("I've had a really bad cold since my
-  birthday. 5 weeks later, I'm still coughing"), unless that sentence opens with "but".
+  gardening"), and the reader applies it there (`RuleIndex.about_previous`).
 - A mention reached by several categories takes the strongest: negated, then hypothetical,
   then historical, then explained (put down to another cause: "side effects of the
   tamoxifen"), then uncertain. Only "present" mentions count toward sites; triage also weighs
@@ -136,10 +134,9 @@ class RuleIndex:
             if self._counts(n, first, last, stems)
         ]
 
-    def speaks_of(self, triggers: list[Trigger], direction: str) -> bool:
-        """Whether a trigger speaks of another sentence: "previous_sentence" ("this was due to
-        my gardening") or "next_sentence" ("I've had a really bad cold since my birthday")."""
-        return any(trigger.rule.direction == direction for trigger in triggers)
+    def about_previous(self, triggers: list[Trigger]) -> bool:
+        """Whether a trigger speaks of the sentence before its own ("this was due to ...")."""
+        return any(trigger.rule.direction == "previous_sentence" for trigger in triggers)
 
     def _counts(self, n: int, first: int, last: int, stems: list[str]) -> bool:
         """Whether rule n's trigger at words first..last counts: the words it needs stand close

@@ -461,7 +461,7 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
 CONTEXT_CATEGORIES = (
     "negated", "historical", "hypothetical", "explained", "uncertain", "pseudo", "terminate",
 )  # fmt: skip
-DIRECTIONS = ("forward", "backward", "bidirectional", "previous_sentence", "next_sentence", "none")
+DIRECTIONS = ("forward", "backward", "bidirectional", "previous_sentence", "none")
 MODIFIER_CATEGORIES = (
     "onset", "severity", "course", "duration", "side", "location", "temperature", "treatment",
     "timing", "activity", "amount", "quality", "function", "general", "spread",

@@ -109,10 +109,9 @@ class ContextRule(NamedTuple):
     cause: a treatment's side effect, a cold), uncertain, pseudo (looks like a
     trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
     `direction` says which mentions it reaches: forward (after it), backward (before it),
-    bidirectional, previous_sentence (the present mentions of the part before its own: "I
-    woke with a sore back. I am guessing this was due to my gardening") or next_sentence (those
-    of the sentence after its own: "I've had a bad cold for weeks. I'm still coughing");
-    `max_words` bounds the reach. With `needs_after`, the trigger counts only
+    bidirectional, or previous_sentence (the present mentions of the part before its own: "I
+    woke with a sore back. I am guessing this was due to my gardening"); `max_words` bounds the
+    reach. With `needs_after`, the trigger counts only
     when one of those words follows it closely ("due to the chemo", not "due to the cancer");
     with `needs_before`, only when one comes closely before it ("the chemo made me", not "the
     cancer made me"); with `unless`, not when one of those words is anywhere in the part ("if

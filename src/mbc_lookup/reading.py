@@ -9,8 +9,6 @@ present mentions of the earlier items of its comma list, or else of the sentence
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .context import MODIFIER_REACH, RuleIndex, Trigger, context_of
 from .matching import Found, Matcher, Mention
 from .model import Context, InputResult, Match, MatchMethod, Modifier
@@ -19,16 +17,9 @@ from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, ste
 # Parts read are kept (up to this many distinct ones; the first seen, which in real input are
 # the common ones) so repeats cost a dictionary lookup; bounded so memory stays flat.
 PART_CACHE_LIMIT = 4_096
-
-
-class PartReading(NamedTuple):
-    """One part read, on its own."""
-
-    result: InputResult
-    modifiers: tuple[Modifier, ...]
-    about_previous: bool  # puts what came before down to another cause ("It's just a cold.")
-    about_next: bool  # names a cause the next sentence is put down to ("I've had a bad cold.")
-    contrasts: bool  # opens with "but", "however": a cause named before it does not reach it
+# One part read: its result, its qualifiers, and whether it puts the part before it down to
+# another cause ("... I am guessing this was due to my gardening").
+PartReading = tuple[InputResult, tuple[Modifier, ...], bool]
 
 
 class Reader:
@@ -53,8 +44,6 @@ class Reader:
         sentences: list[int] = []  # the sentence each of `inputs` is in
         modifiers: list[Modifier] = []
         seen: set[str] = set()
-        # The sentence a cause named just before it explains, and the sentence that named it.
-        explained_sentence, cause = -1, ""
         for part in split_parts(text):
             typed = text[part.start : part.end]
             said = clean_text(typed)
@@ -62,13 +51,7 @@ class Reader:
                 continue
             seen.add(said)
             # Only the first MAX_ITEM_CHARS characters are read: no symptom phrase is that long.
-            result, found, about_previous, about_next, contrasts = self.read_part(
-                typed[:MAX_ITEM_CHARS], part.listed
-            )
-            if part.sentence == explained_sentence and contrasts:
-                explained_sentence = -1  # "I had a cold. But the cough never cleared."
-            if part.sentence == explained_sentence:
-                result = _put_down_to_another_cause(result, (cause,))
+            result, found, about_previous = self.read_part(typed[:MAX_ITEM_CHARS], part.listed)
             if about_previous and inputs:
                 # It speaks of the items before it in its own comma list, else of the sentence
                 # before its own; the cue shown is what it says ("It's just a cold.").
@@ -79,13 +62,11 @@ class Reader:
             inputs.append(_shifted(result._replace(text=typed, end=len(typed)), part.start))
             sentences.append(part.sentence)
             modifiers.extend(_moved(modifier, part.start) for modifier in found)
-            if about_next:
-                explained_sentence, cause = part.sentence + 1, typed
         return tuple(inputs), tuple(modifiers)
 
     def read_item(self, text: str) -> InputResult:
         """One item of a list, read as a whole ("cough: no", "lump in my left armpit")."""
-        return self.read_part(without_surrogates(text).strip()[:MAX_ITEM_CHARS], listed=True).result
+        return self.read_part(without_surrogates(text).strip()[:MAX_ITEM_CHARS], listed=True)[0]
 
     def read_part(self, text: str, listed: bool) -> PartReading:
         """One part, with offsets into the part itself."""
@@ -167,13 +148,7 @@ class Reader:
             start=0,
             end=len(text),
         )
-        return PartReading(
-            result,
-            tuple(modifier for modifier, _, _ in qualifiers),
-            self.rules.speaks_of(triggers, "previous_sentence"),
-            self.rules.speaks_of(triggers, "next_sentence"),
-            any(trigger.rule.category == "terminate" and trigger.first == 0 for trigger in triggers),
-        )
+        return result, tuple(modifier for modifier, _, _ in qualifiers), self.rules.about_previous(triggers)
 
     def _match(
         self,

@@ -23,14 +23,11 @@ folder (`cli.user_cache_dir`: `MBC_CACHE_DIR`, else the platform's, from platfor
 directory owned by the current user and writable by no one else is used.
 """
 
-import gc
 import marshal
 import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -95,8 +92,7 @@ def load_index(
     table = read_table_file(path)
     entry = _entry(directory, table.fingerprint, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
-        with _collector_paused():
-            cached = _read_entry(entry, table.name, table.fingerprint)
+        cached = _read_entry(entry, table.name, table.fingerprint)
         if cached is not None:
             return cached
     from .knowledge import parse_table_file
@@ -106,20 +102,6 @@ def load_index(
     if entry is not None and directory is not None:
         _store(directory, entry, _entry_bytes(table.fingerprint, index))
     return index
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading an entry makes tens of thousands of tuples, all kept as long as the table is;
-    the cyclic garbage collector would walk them again and again meanwhile, for nothing (a
-    sixth of a cached lookup's own time). It runs again afterwards, as it ran before."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_entry(entry: Path, name: str, key: bytes) -> PhraseIndex | None:
@@ -226,22 +208,25 @@ def _prune(directory: Path) -> None:
 
 # The markers of `_SHAPE`. Plain classes with slots: a NamedTuple costs ten times as much to
 # define, and these are defined on every cached lookup.
-class _Many:
+class _Of:
+    """A marker of a container whose items all have the shape `item`."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+
+
+class _Many(_Of):
     """A tuple of any length whose items all have the shape `item`."""
 
-    __slots__ = ("item",)
-
-    def __init__(self, item: Any) -> None:
-        self.item = item
+    __slots__ = ()
 
 
-class _FrozenSet:
+class _FrozenSet(_Of):
     """A frozenset whose items all have the shape `item` (a type)."""
 
-    __slots__ = ("item",)
-
-    def __init__(self, item: Any) -> None:
-        self.item = item
+    __slots__ = ()
 
 
 class _Dict:
@@ -254,13 +239,10 @@ class _Dict:
         self.value = value
 
 
-class _Maybe:
+class _Maybe(_Of):
     """None, or a value of the shape `item`."""
 
-    __slots__ = ("item",)
-
-    def __init__(self, item: Any) -> None:
-        self.item = item
+    __slots__ = ()
 
 
 # The shape `_plain` gives a (Knowledge, PlainIndex) pair. A type means exactly that type, a

@@ -227,3 +227,55 @@ def test_a_stored_entry_is_read_back_without_parsing_the_table(
 
     monkeypatch.setattr(knowledge_module, "parse_table_file", refuse)
     assert load_index(directory=user_cache_dir()).knowledge == built
+
+
+@pytest.fixture
+def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A package `data` folder holding the shipped table's entries, as the wheel's build hook
+    (hatch_build.py) writes them."""
+    from mbc_lookup import table_cache
+
+    directory = tmp_path / "package-data"
+    directory.mkdir()
+    for seed_only in (False, True):
+        table_cache.write_entry(directory, seed_only=seed_only)
+    monkeypatch.setattr(table_cache, "_SHIPPED", directory)
+    return directory
+
+
+def test_the_shipped_entries_answer_without_parsing_or_writing_a_cache(
+    shipped: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mbc_lookup import knowledge as knowledge_module
+
+    fresh = Matcher(load_knowledge())
+    seed = Matcher(load_knowledge().restricted_to_seed())
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the table was parsed: the shipped entry was not used")
+
+    monkeypatch.setattr(knowledge_module, "parse_table_file", refuse)
+    answered = load_matcher(cache_dir=user_cache_dir())
+    assert answered.knowledge == fresh.knowledge and _answer(answered) == _answer(fresh)
+    assert _answer(load_matcher(seed_only=True, cache_dir=user_cache_dir())) == _answer(seed)
+    assert not cache.exists()  # nothing was written to the user's cache
+
+
+def test_a_damaged_shipped_entry_costs_a_build_not_an_answer(shipped: Path, cache: Path) -> None:
+    fresh = _answer(Matcher(load_knowledge()))
+    for entry in shipped.iterdir():
+        raw = bytearray(entry.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF
+        entry.write_bytes(bytes(raw))
+    assert _answer(load_matcher(cache_dir=user_cache_dir())) == fresh
+    assert len(list(cache.iterdir())) == 1  # built, then cached as usual
+
+
+def test_another_table_is_never_answered_from_the_shipped_entries(shipped: Path, tmp_path: Path) -> None:
+    from mbc_lookup.table_file import default_path
+
+    edited = tmp_path / "edited.yaml"
+    edited.write_bytes(default_path().read_bytes() + b"# one byte more is another table\n")
+    shipped_table, other = load_matcher().knowledge, load_matcher(edited).knowledge
+    # The SHA-256 a document shows comes from the entry: the shipped one would name the wrong bytes.
+    assert other.sha256 != shipped_table.sha256 and other.path == str(edited)

@@ -70,6 +70,11 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
     assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode("utf-8").splitlines()
+    # The shipped table's compiled entries (hatch_build.py), for the Python that built the wheel.
+    python_tag = f"-py{sys.version_info[0]}{sys.version_info[1]}-"
+    entries = [name for name in names if name.startswith("mbc_lookup/data/") and name.endswith(".marshal")]
+    assert sorted(name.split("-")[1] for name in entries) == ["full", "seed"]
+    assert all(python_tag in name for name in entries), entries
 
     fresh = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(fresh)
@@ -91,16 +96,33 @@ def test_wheel_ships_the_table_and_works_in_a_fresh_venv(tmp_path: Path) -> None
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     mbc = fresh / ("Scripts/mbc.exe" if os.name == "nt" else "bin/mbc")
+    user_cache = tmp_path / "user-cache"
     done = subprocess.run(
         [str(mbc), "symptoms", "headache", "--json"],
         cwd=elsewhere,
         capture_output=True,
-        env=_env(),
+        env={**_env(), "MBC_CACHE_DIR": str(user_cache)},
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
     document = parse_document(done.stdout)
     assert document["inputs"][0]["matches"][0]["symptom_id"] == "brain.headache"
+    # Answered from the entries in the wheel: the first run already writes no cache.
+    assert not user_cache.exists()
+    # ... and they answer as the table built from its YAML does (a copy with one more line is
+    # another table, so it is parsed), for every way a text is read.
+    copy = tmp_path / "copy.yaml"
+    copy.write_bytes((ROOT / "data" / "symptoms.yaml").read_bytes() + b"# another table\n")
+    text = "headache and no fever, my dad doesnt know where he is; coughing up blood. weezing, toothache"
+    answers = []
+    for extra in ([], ["--data", str(copy)]):
+        done = subprocess.run(
+            [str(mbc), "symptoms", text, "--json", *extra],
+            cwd=elsewhere, capture_output=True, env={**_env(), "MBC_CACHE_DIR": ""}, timeout=60,
+        )  # fmt: skip
+        answers.append(parse_document(done.stdout))
+    for key in ("inputs", "sites", "urgent", "triage"):
+        assert answers[0][key] == answers[1][key], key
     where = subprocess.run(
         [str(python), "-c", "import mbc_lookup.knowledge as k; print(k.default_path())"],
         cwd=elsewhere, capture_output=True, text=True, env=_env(),

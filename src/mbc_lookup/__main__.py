@@ -4,10 +4,16 @@ Importing the command line (typer) takes tens of milliseconds; a Ctrl-C in that 
 end the run like any other Ctrl-C, with one line and exit 130, not a traceback.
 """
 
-import sys  # already loaded by the interpreter: this module imports nothing that takes time
+import gc  # built in, like sys: this module imports nothing that takes time
+import sys
 
 
 def main() -> None:
+    # What a one-shot command makes (the imported modules, the table, the reader, one answer)
+    # lives until the process ends, so the cyclic garbage collector, run again and again while
+    # it is made, frees nothing: it stays off from the first import. `batch`, which runs as
+    # long as its input lasts, turns it on again once the table is loaded.
+    gc.disable()
     try:
         from mbc_lookup.process import reraise_lost_signals  # small: os, io, signal and sys
 

@@ -411,7 +411,7 @@ def batch(
       mbc batch lists.txt --jobs 4 > results.ndjson
     """
     matcher = _matcher(data, threshold, seed_only)
-    gc.enable()  # `main` turned it off for start-up; a long run makes garbage (and workers fork)
+    gc.enable()  # `__main__` turned it off for start-up; a long run makes garbage (and workers fork)
     knowledge = matcher.knowledge
     source = _open_input(file)
     if output is not None and _same_file(source, output):
@@ -710,11 +710,6 @@ def main() -> None:
 
     try:
         prepare()
-        # What a one-shot command makes (the table, the reader, one answer) lives until the
-        # process ends, so the cyclic garbage collector, run again and again while it is made,
-        # frees nothing: it stays off for the run. `batch`, which runs as long as its input
-        # lasts, turns it on again once the table is loaded.
-        gc.disable()
         _app_for(sys.argv[1:])()
     except Interrupted as stop:  # a signal before (or after) the group's own handling
         say(stop.message)

@@ -21,6 +21,15 @@ Where: the directory the caller names (`load_index(..., directory=...)`); none, 
 cache, by default: the library writes nothing unless asked. The CLI names the user cache
 folder (`cli.user_cache_dir`: `MBC_CACHE_DIR`, else the platform's, from platformdirs). Only a
 directory owned by the current user and writable by no one else is used.
+
+The shipped table's entries are also built when the wheel is built (`hatch_build.py` calls
+`write_entry`) and installed with it, in the package's `data` folder, named as in a cache
+directory. They are read first, for any table with the same bytes, so a lookup with the
+shipped table needs no cache and writes nothing, from its first run. Those entries are part of
+the installed package, trusted as its code is (as Python trusts the package's compiled
+`.pyc` files): their header and digest are still checked, but not their shape, which the
+shape check exists for only in a directory other programs of the user can write to. An
+editable install or a source checkout has none, and uses the cache as before.
 """
 
 import marshal
@@ -63,6 +72,7 @@ MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~225 kB; a table is
 _MAGIC = b"mbc-lookup cache\n"
 _HEADER = len(_MAGIC) + 32 + 8 + 32  # magic, table key, payload length (8 bytes, big-endian), digest
 _ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them
+_SHIPPED = Path(__file__).parent / "data"  # the shipped table's entries, built with the wheel
 
 
 def _entry(directory: Path, key: bytes, seed_only: bool) -> Path:
@@ -85,14 +95,18 @@ def _trusted(directory: Path) -> bool:
 def load_index(
     path: str | Path | None = None, seed_only: bool = False, directory: Path | None = None
 ) -> PhraseIndex:
-    """The checked table at `path` (the shipped one when None) with its phrase index, from the
-    cache in `directory` when it holds this exact table, else built (and cached there when a
-    directory is given). `seed_only` restricts it to the article's own rows. Raises
-    `KnowledgeError`."""
+    """The checked table at `path` (the shipped one when None) with its phrase index: from the
+    entries installed with the package when it is the shipped table, else from the cache in
+    `directory` when it holds this exact table, else built (and cached there when a directory
+    is given). `seed_only` restricts it to the article's own rows. Raises `KnowledgeError`."""
     table = read_table_file(path)
+    shipped = _entry(_SHIPPED, table.fingerprint, seed_only)
+    index = _read_entry(shipped, table.name, table.fingerprint, check_shape=False)
+    if index is not None:
+        return index
     entry = _entry(directory, table.fingerprint, seed_only) if directory is not None else None
     if entry is not None and directory is not None and _trusted(directory):
-        cached = _read_entry(entry, table.name, table.fingerprint)
+        cached = _read_entry(entry, table.name, table.fingerprint, check_shape=True)
         if cached is not None:
             return cached
     from .knowledge import parse_table_file
@@ -104,15 +118,30 @@ def load_index(
     return index
 
 
-def _read_entry(entry: Path, name: str, key: bytes) -> PhraseIndex | None:
+def write_entry(directory: Path, path: str | Path | None = None, seed_only: bool = False) -> Path:
+    """Build the entry of the table at `path` (the shipped one when None) into `directory`,
+    named as `load_index` looks for it, and return its path. The wheel's build hook ships the
+    shipped table's entries this way (see the module's docstring). Raises `KnowledgeError`."""
+    from .knowledge import parse_table_file
+
+    table = read_table_file(path)
+    knowledge = parse_table_file(table)
+    index = PhraseIndex(knowledge.restricted_to_seed() if seed_only else knowledge)
+    entry = _entry(directory, table.fingerprint, seed_only)
+    entry.write_bytes(_entry_bytes(table.fingerprint, index))
+    return entry
+
+
+def _read_entry(entry: Path, name: str, key: bytes, check_shape: bool) -> PhraseIndex | None:
     """The index stored in `entry` for the table whose key is `key`, or None when it is
-    missing, unreadable, damaged or outdated (the caller then builds it again)."""
+    missing, unreadable, damaged or outdated (the caller then builds it again). Only an
+    entry shipped in the package is read without `check_shape`."""
     payload = _verified_payload(entry, key)
     if payload is None:
         return None
     try:
         plain = marshal.loads(payload)
-        if not _fits(plain, _SHAPE):
+        if check_shape and not _fits(plain, _SHAPE):
             return None
         plain_knowledge, plain_index = plain
         knowledge = _knowledge(plain_knowledge)._replace(path=name)
@@ -137,6 +166,8 @@ def _verified_payload(entry: Path, key: bytes) -> bytes | None:
         except OSError:
             return None
     payload = raw[_HEADER:]
+    if not raw.startswith(_MAGIC + key):  # another table's entry: no need to hash it
+        return None
     return payload if raw[:_HEADER] == _header(key, payload) else None
 
 

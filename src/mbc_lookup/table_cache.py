@@ -181,7 +181,8 @@ def framed(key: bytes, payload: bytes) -> bytes:
 
 
 def _entry_bytes(key: bytes, index: PhraseIndex) -> bytes:
-    plain = _shared((_plain(index.knowledge), index.to_plain()), {})
+    # No path: a reader puts in the one it was given, and a wheel built twice is the same.
+    plain = _shared((_plain(index.knowledge._replace(path="")), index.to_plain()), {})
     return framed(key, marshal.dumps(plain))
 
 

@@ -145,7 +145,7 @@ def _broken_tables(table_text: str) -> dict[str, str]:
         "empty": "",
         "not YAML": "sites: [unclosed\n  - :",
         "duplicate keys": table_text.replace("format: 1\n", "format: 1\nformat: 1\n", 1),
-        "wrong types": table_text.replace('knowledge_version: "2026.12.07"', "knowledge_version: 7", 1),
+        "wrong types": table_text.replace('knowledge_version: "2026.12.07.2"', "knowledge_version: 7", 1),
         "unknown keys": table_text.replace("format: 1\n", "format: 1\nextra: true\n", 1),
         "no sites": table_text[: table_text.index("\nsites:")] + "\nsites: []\n",
         "alias bomb": "a: &a [x, x, x, x, x, x, x, x, x]\n"

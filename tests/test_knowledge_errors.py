@@ -37,7 +37,7 @@ def test_unknown_and_missing_fields_are_named(table_text: str) -> None:
 
 
 def test_wrong_types_are_reported(table_text: str) -> None:
-    broken = table_text.replace('knowledge_version: "2026.12.07"', "knowledge_version: [1, 2]", 1)
+    broken = table_text.replace('knowledge_version: "2026.12.07.2"', "knowledge_version: [1, 2]", 1)
     assert any("knowledge_version must be non-empty text" in p for p in _problems(broken))
 
 

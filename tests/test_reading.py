@@ -576,3 +576,41 @@ def test_skipping_patterns_on_parts_without_digits_or_pattern_words_changes_noth
     monkeypatch.setattr(RuleIndex, "may_match_pattern", lambda *args: True)
     assert [lookup_text(text, Reader(matcher)) for text in texts] == gated
     assert any(m.category == "duration" for result in gated for m in result.modifiers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a cough but it cleared up",  # "it" stands for the cough across "but"
+        "had a headache last week but then it went away",
+        "hip pain and a sore knee but both went away",
+        "a bad cough for about a week last month, it cleared up on its own",  # far back
+        "cough, cleared up now",  # a list item saying the item before it is gone
+        "Felt dizzy on Monday and Tuesday. It went away after two days.",  # the next sentence
+        "a lump under my arm that disappeared by the summer",
+    ],
+)
+def test_a_symptom_said_to_be_gone_is_no_longer_counted(reader: Reader, text: str) -> None:
+    result = lookup_text(text, reader)
+    assert matches(result) and all(match.context == "historical" for match in matches(result))
+    assert sites(result) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        # A resolution reaches the nearest mention and those listed with it, no further.
+        ("my headache is still bad and the nausea went away", "brain"),
+        ("my headache cleared up but the cough is still bad", "lungs"),
+        # "it" here is the cough; the wheeze named after "but" is another symptom, still there.
+        ("I had a cough, it cleared up, but the wheezing has not", "lungs"),
+        # A new sentence that names a symptom of its own speaks of that one only.
+        ("My back aches every night. The rash went away.", "bone"),
+        # An everyday complaint is a mention too: what went away is the bruise.
+        ("theres a lump in my armpit, the bruise next to it went away", "lymph_nodes"),
+    ],
+)
+def test_a_resolution_never_reaches_a_symptom_that_is_still_there(
+    reader: Reader, text: str, site: str
+) -> None:
+    assert sites(lookup_text(text, reader)) == [site]

@@ -10,7 +10,11 @@ stemming) with a category and a direction, and the rules live in the knowledge t
   reaches nothing.
 - A trigger reaches the mentions on its side (forward: after it; backward: before it;
   bidirectional: both) within its `max_words`, and never past a "terminate" trigger ("but",
-  "although") or the end of the part. Denials, fears and doubts also stop at a comma, and so
+  "although") or the end of the part, except one looking back from a clause that opens with
+  an "anaphor", a word standing for what was named before: "I had a cough but it cleared up".
+  A resolution (historical, looking back) reaches the nearest mention before it and the ones
+  listed with it, no further: "my headache is still bad and the nausea went away". Denials,
+  fears and doubts also stop at a comma, and so
   does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
   a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
 - A trigger whose direction is "previous_sentence" reaches nothing in its own part: it speaks
@@ -34,6 +38,14 @@ from .text import Word, stem
 # Strongest first: the context a mention takes when several categories reach it.
 PRECEDENCE: tuple[Context, ...] = ("negated", "hypothetical", "historical", "explained", "uncertain")
 STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
+# Categories that reach no mention themselves: they shape the scopes of the others.
+NO_SCOPE = frozenset({"pseudo", "terminate", "anaphor"})
+# An anaphor opens a clause when it is among its first words: "but it cleared up", "but then
+# it went away".
+ANAPHOR_OPENING = 2
+# Words that may join two listed mentions, a joining word ("and") among them: "hip pain and a
+# sore knee", "yellowish and I was itchy", "a temperature last week with a cold".
+LIST_JOIN_WORDS = 4
 # A cause named after a list explains the whole list ("joint pain, hot flushes, all side effects").
 REACHES_BACK_OVER_COMMA = frozenset({"explained"})
 MODIFIER_REACH = 6  # words between a modifier and the mention it qualifies, at the most
@@ -134,9 +146,25 @@ class RuleIndex:
             if self._counts(n, first, last, stems)
         ]
 
-    def about_previous(self, triggers: list[Trigger]) -> bool:
-        """Whether a trigger speaks of the sentence before its own ("this was due to ...")."""
-        return any(trigger.rule.direction == "previous_sentence" for trigger in triggers)
+    def about_previous(self, triggers: list[Trigger], has_symptom: bool) -> Context | None:
+        """How a part says the present mentions before it are meant: "explained" when a
+        trigger speaks of the sentence before its own ("this was due to ..."); "historical"
+        when, naming no symptom of its own, it opens with a resolution, or with words that
+        stand for what was named before and then one ("cleared up now", "It went away")."""
+        if any(trigger.rule.direction == "previous_sentence" for trigger in triggers):
+            return "explained"
+        if has_symptom:
+            return None
+        opening = 0
+        for trigger in triggers:
+            if trigger.first != opening:
+                return None
+            if trigger.rule.category == "historical" and trigger.rule.direction == "backward":
+                return "historical"
+            if trigger.rule.category != "anaphor":
+                return None
+            opening = trigger.last + 1
+        return None
 
     def _counts(self, n: int, first: int, last: int, stems: list[str]) -> bool:
         """Whether rule n's trigger at words first..last counts: the words it needs stand close
@@ -213,15 +241,24 @@ class RuleIndex:
 
 
 def context_of(
-    first: int, last: int, triggers: list[Trigger], words: tuple[Word, ...], taken: set[int]
+    first: int,
+    last: int,
+    triggers: list[Trigger],
+    words: tuple[Word, ...],
+    taken: set[int],
+    joining: frozenset[str] = frozenset(),
+    free: frozenset[int] = frozenset(),
 ) -> tuple[Context, tuple[Trigger, ...]]:
     """How the mention at words first..last is meant, and the triggers that decided it.
-    `taken`: the words of every mention in the part (a trigger among them is the symptom's)."""
+    `taken`: the words of every mention in the part (a trigger among them is the symptom's);
+    `joining`: the words that join the items of a list ("and", "with"); `free`: the words of
+    qualifiers, which are no distance between listed items ("a temperature of 38.6 last week
+    with a cold")."""
     reached: dict[str, list[Trigger]] = {}
     ends = [t for t in triggers if t.rule.category == "terminate"]
     for trigger in triggers:
         category = trigger.rule.category
-        if category in ("pseudo", "terminate") or taken.intersection(range(trigger.first, trigger.last + 1)):
+        if category in NO_SCOPE or taken.intersection(range(trigger.first, trigger.last + 1)):
             continue
         direction = trigger.rule.direction
         if trigger.last < first and direction in ("forward", "bidirectional"):
@@ -232,7 +269,11 @@ def context_of(
             continue
         if high - low > trigger.rule.max_words:
             continue
-        if any(low < end.first < high for end in ends):
+        between = [end for end in ends if low < end.first < high]
+        if between and not (trigger.first > last and _refers_back(between, trigger, triggers)):
+            continue
+        resolution = category == "historical" and trigger.first > last
+        if resolution and not _listed_up_to(last, trigger, taken, free, words, joining):
             continue
         # A trigger looking both ways does not reach back across a comma ("numb since yesterday,
         # and years ago I had a seizure"); one that only looks back does ("a cough, gone now").
@@ -249,6 +290,39 @@ def context_of(
         if category in reached:
             return category, tuple(reached[category])
     return "present", ()
+
+
+def _refers_back(ends: list[Trigger], trigger: Trigger, triggers: list[Trigger]) -> bool:
+    """Whether a trigger looking back reaches past the one clause end before it because a word
+    that stands for what was named before ("it", "that") opens its own clause: "I had a cough
+    but it cleared up" (the "it" that cleared up is the cough)."""
+    end = ends[-1]
+    opening = range(end.last + 1, min(end.last + 1 + ANAPHOR_OPENING, trigger.first))
+    return len(ends) == 1 and any(t.rule.category == "anaphor" and t.first in opening for t in triggers)
+
+
+def _listed_up_to(
+    last: int,
+    trigger: Trigger,
+    taken: set[int],
+    free: frozenset[int],
+    words: tuple[Word, ...],
+    joining: frozenset[str],
+) -> bool:
+    """Whether every mention between the one ending at word `last` and a resolution after it
+    is listed with it ("a headache and blurry vision, but they went away"), so that the
+    resolution reaches it too. One said otherwise stops it: in "my headache is still bad and
+    the nausea went away", only the nausea went away."""
+    gap: list[int] = []
+    for n in range(last + 1, trigger.first):
+        if n not in taken:
+            if n not in free:
+                gap.append(n)
+            continue
+        if gap and (len(gap) > LIST_JOIN_WORDS or not any(words[i].text in joining for i in gap)):
+            return False
+        gap = []
+    return True
 
 
 def _list_of_alternatives(words: tuple[Word, ...], low: int, high: int) -> bool:

@@ -459,7 +459,7 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
 
 
 CONTEXT_CATEGORIES = (
-    "negated", "historical", "hypothetical", "explained", "uncertain", "pseudo", "terminate",
+    "negated", "historical", "hypothetical", "explained", "uncertain", "pseudo", "terminate", "anaphor",
 )  # fmt: skip
 DIRECTIONS = ("forward", "backward", "bidirectional", "previous_sentence", "none")
 MODIFIER_CATEGORIES = (

@@ -107,7 +107,9 @@ class ContextRule(NamedTuple):
     """A ConText trigger (Harkema et al. 2009): words that change how nearby mentions are
     meant. `category` is negated, historical, hypothetical, explained (put down to another
     cause: a treatment's side effect, a cold), uncertain, pseudo (looks like a
-    trigger but is not one: "not only", "no better") or terminate (ends every scope: "but").
+    trigger but is not one: "not only", "no better"), terminate (ends every scope: "but") or
+    anaphor (stands for what was named before: "it", "that"; a trigger looking back from its
+    clause reaches past the clause end: "a cough but it cleared up").
     `direction` says which mentions it reaches: forward (after it), backward (before it),
     bidirectional, or previous_sentence (the present mentions of the part before its own: "I
     woke with a sore back. I am guessing this was due to my gardening"); `max_words` bounds the

@@ -4,7 +4,9 @@ text -> parts (`text.split_parts`) -> words -> context triggers -> mentions (`ma
 senses, context and modifiers (`context`) -> body location -> one `InputResult` per part.
 Each part is read on its own, so a part seen before is answered from a bounded cache; then a
 part that puts what came before it down to another cause ("It's just a cold.") explains the
-present mentions of the earlier items of its comma list, or else of the sentence before it.
+present mentions of the earlier items of its comma list, or else of the sentence before it;
+and a part with no symptom of its own that says they are gone ("cough, cleared up now"; "It
+went away after two days.") makes them past in the same way.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from __future__ import annotations
 from .context import MODIFIER_REACH, RuleIndex, Trigger, context_of
 from .matching import Found, Matcher, Mention
 from .model import Context, InputResult, Match, MatchMethod, Modifier
-from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, stem, without_surrogates
+from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, stem, without_surrogates, words
 
 # Parts read are kept (up to this many distinct ones; the first seen, which in real input are
 # the common ones) so repeats cost a dictionary lookup; bounded so memory stays flat.
 PART_CACHE_LIMIT = 4_096
-# One part read: its result, its qualifiers, and whether it puts the part before it down to
-# another cause ("... I am guessing this was due to my gardening").
-PartReading = tuple[InputResult, tuple[Modifier, ...], bool]
+# One part read: its result, its qualifiers, and how it says the present mentions before it are
+# meant, if it does: "explained" ("... I am guessing this was due to my gardening") or
+# "historical" ("... It went away after two days.").
+PartReading = tuple[InputResult, tuple[Modifier, ...], Context | None]
 
 
 class Reader:
@@ -30,6 +33,7 @@ class Reader:
         self.knowledge = matcher.knowledge
         self.cutoff = matcher.cutoff
         self.rules = RuleIndex(self.knowledge.reading, matcher.reading_stems)
+        self.joining = frozenset(words(clean_text(" ".join(self.knowledge.language.conjunctions))))
         self.locations: dict[str, list[tuple[frozenset[str], str]]] = {}
         for rule in self.knowledge.reading.locations:
             for symptom_id in rule.symptoms:
@@ -52,13 +56,13 @@ class Reader:
             seen.add(said)
             # Only the first MAX_ITEM_CHARS characters are read: no symptom phrase is that long.
             result, found, about_previous = self.read_part(typed[:MAX_ITEM_CHARS], part.listed)
-            if about_previous and inputs:
+            if about_previous is not None and inputs:
                 # It speaks of the items before it in its own comma list, else of the sentence
                 # before its own; the cue shown is what it says ("It's just a cold.").
                 spoken_of = part.sentence if part.sentence in sentences else sentences[-1]
                 for n in range(len(inputs)):
                     if sentences[n] == spoken_of:
-                        inputs[n] = _put_down_to_another_cause(inputs[n], (typed,))
+                        inputs[n] = _now_meant(inputs[n], about_previous, (typed,))
             inputs.append(_shifted(result._replace(text=typed, end=len(typed)), part.start))
             sentences.append(part.sentence)
             modifiers.extend(_moved(modifier, part.start) for modifier in found)
@@ -90,11 +94,13 @@ class Reader:
         ]
         qualified = {n for _, first, last in found_qualifiers for n in range(first, last + 1)}
         # A trigger wholly inside a qualifier belongs to it: "finished chemo two years ago" dates
-        # the treatment, not the fever after it ("all better now" stays a trigger).
+        # the treatment, not the fever after it ("all better now" stays a trigger). An anaphor
+        # is both: "both" in "but both went away" is a side and stands for what came before.
         triggers = [
             trigger
             for trigger in self.rules.triggers(stems)
-            if not qualified.issuperset(range(trigger.first, trigger.last + 1))
+            if trigger.rule.category == "anaphor"
+            or not qualified.issuperset(range(trigger.first, trigger.last + 1))
         ]
         # A denied qualifier is dropped ("not on chemo"), and the words of the others do not count
         # as distance between a phrase's words ("coughing up mouthfuls of bright red blood").
@@ -132,7 +138,7 @@ class Reader:
                 given.setdefault(target, []).append(modifier)
         taken = {position for mention in mentions for position in mention.positions}
         matches = [
-            self._match(n, mention, found, words, triggers, taken, tuple(given.get(n, ())))
+            self._match(n, mention, found, words, triggers, taken, free, tuple(given.get(n, ())))
             for n, mention in enumerate(symptoms)
         ]
         order = {symptom.id: n for n, symptom in enumerate(self.knowledge.symptoms)}
@@ -148,7 +154,8 @@ class Reader:
             start=0,
             end=len(text),
         )
-        return result, tuple(modifier for modifier, _, _ in qualifiers), self.rules.about_previous(triggers)
+        about_previous = self.rules.about_previous(triggers, bool(symptoms))
+        return result, tuple(modifier for modifier, _, _ in qualifiers), about_previous
 
     def _match(
         self,
@@ -158,6 +165,7 @@ class Reader:
         words: tuple[Word, ...],
         triggers: list[Trigger],
         taken: set[int],
+        free: frozenset[int],
         modifiers: tuple[Modifier, ...],
     ) -> Match:
         symptom = mention.phrase.symptom
@@ -167,7 +175,9 @@ class Reader:
         if found.answered_no:
             context, cues = "negated", (words[-1].text,)
         else:
-            context, reached = context_of(mention.first, mention.last, triggers, words, taken)
+            context, reached = context_of(
+                mention.first, mention.last, triggers, words, taken, self.joining, free
+            )
             cues = tuple(trigger.rule.literal for trigger in reached)
         method: MatchMethod
         if mention.fuzzy_score is not None:
@@ -213,11 +223,11 @@ def _nearest(mentions: list[Mention], first: int, last: int, barriers: frozenset
     return None if best is None else best[1]
 
 
-def _put_down_to_another_cause(result: InputResult, cues: tuple[str, ...]) -> InputResult:
-    """A part whose next sentence puts it down to another cause: its present mentions are
-    explained (triage still weighs them)."""
+def _now_meant(result: InputResult, context: Context, cues: tuple[str, ...]) -> InputResult:
+    """A part whose next sentence puts it down to another cause, or says it is gone: its
+    present mentions are explained (triage still weighs them) or historical."""
     matches = tuple(
-        match._replace(context="explained", cues=cues) if match.present else match for match in result.matches
+        match._replace(context=context, cues=cues) if match.present else match for match in result.matches
     )
     return result._replace(matches=matches)
 

@@ -22,6 +22,8 @@ warm (its first build is a one-off per table version), as it is for every run af
 
 `--floors PYTHON...` instead times the JSON floor app under other interpreters (venvs with
 other typer releases) against a bare start of each: how the typer range was chosen.
+`--against PATH/TO/mbc` times the JSON lookup of this install and of another one (say, a venv
+of the commit before a change) against the JSON floor, in interleaved triples.
 """
 
 from __future__ import annotations
@@ -151,6 +153,31 @@ def floors(pythons: list[str], count: int) -> int:
     return 0
 
 
+def against(other: str, count: int) -> int:
+    """The JSON lookup of this `mbc` and of another install of it (a venv of the commit before
+    a change), each against the JSON floor, run in interleaved triples: on a machine whose
+    speed drifts from hour to hour, a change's effect on the ratio shows only side by side."""
+    text = "headache, dizziness"
+    commands = {
+        "this": [MBC, "symptoms", text, "--json"],
+        "other": [other, "symptoms", text, "--json"],
+        "floor": [PYTHON, str(HERE / "floor_json.py"), "symptoms", text, "--json"],
+    }
+    for _ in range(3):
+        for command in commands.values():
+            _run(command)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for turn in range(count):
+        for name in list(commands) if turn % 2 == 0 else list(reversed(commands)):
+            times[name].append(_run(commands[name]))
+    for name in ("this", "other"):
+        ratio = statistics.median(a / b for a, b in zip(times[name], times["floor"], strict=True))
+        mbc = MBC if name == "this" else other
+        print(f"{name:<6} {statistics.median(times[name]) * 1000:6.1f} ms  median A/B {ratio:5.2f}  ({mbc})")
+    print(f"floor  {statistics.median(times['floor']) * 1000:6.1f} ms  ({count} triples)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -161,9 +188,12 @@ def main() -> int:
     parser.add_argument("--only", choices=groups, help="run one group")
     parser.add_argument("--jobs-pairs", type=int, default=3, help="--jobs 1/--jobs 2 pairs per input")
     parser.add_argument("--floors", nargs="+", metavar="PYTHON", help="time floor_json.py under these")
+    parser.add_argument("--against", metavar="MBC", help="the JSON lookup beside another install's mbc")
     options = parser.parse_args()
     if options.floors:
         return floors(options.floors, options.pairs)
+    if options.against:
+        return against(options.against, options.pairs)
 
     print(f"python {sys.version.split()[0]} at {PYTHON}; mbc at {MBC}")
     # An editable install under PYTHONDONTWRITEBYTECODE would compile mbc_lookup's source on

@@ -614,3 +614,29 @@ def test_a_resolution_never_reaches_a_symptom_that_is_still_there(
     reader: Reader, text: str, site: str
 ) -> None:
     assert sites(lookup_text(text, reader)) == [site]
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("my back pain went away but came back last week", "bone"),
+        ("the cough cleared up for a few days, now its back again", "lungs"),
+        ("her headaches went away for a while and then started again", "brain"),
+        # "its" is no link to a cause here ("it's the chemo"): it stands for the swelling.
+        ("the swelling in my neck went away but its come back bigger", "lymph_nodes"),
+    ],
+)
+def test_a_symptom_that_went_away_and_came_back_counts(reader: Reader, text: str, site: str) -> None:
+    assert sites(lookup_text(text, reader)) == [site]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the headache went away and never came back",
+        "my cough cleared up and the scan came back clear",
+        "the dizziness went away, it hasn't come back since",
+    ],
+)
+def test_a_return_that_is_denied_or_is_a_result_undoes_nothing(reader: Reader, text: str) -> None:
+    assert sites(lookup_text(text, reader)) == []

@@ -13,7 +13,8 @@ stemming) with a category and a direction, and the rules live in the knowledge t
   "although") or the end of the part, except one looking back from a clause that opens with
   an "anaphor", a word standing for what was named before: "I had a cough but it cleared up".
   A resolution (historical, looking back) reaches the nearest mention before it and the ones
-  listed with it, no further: "my headache is still bad and the nausea went away". Denials,
+  listed with it, no further: "my headache is still bad and the nausea went away"; and a
+  "recurrence" after it undoes it: "my back pain went away but came back". Denials,
   fears and doubts also stop at a comma, and so
   does a two-way trigger reaching back ("numb since yesterday, and years ago I had a seizure");
   a trigger that only looks back crosses it ("coughed up blood in 2015, nothing since").
@@ -39,7 +40,7 @@ from .text import Word, stem
 PRECEDENCE: tuple[Context, ...] = ("negated", "hypothetical", "historical", "explained", "uncertain")
 STOPPED_BY_COMMA = frozenset({"negated", "hypothetical", "uncertain"})
 # Categories that reach no mention themselves: they shape the scopes of the others.
-NO_SCOPE = frozenset({"pseudo", "terminate", "anaphor"})
+NO_SCOPE = frozenset({"pseudo", "terminate", "anaphor", "recurrence"})
 # An anaphor opens a clause when it is among its first words: "but it cleared up", "but then
 # it went away".
 ANAPHOR_OPENING = 2
@@ -125,6 +126,8 @@ class RuleIndex:
         compiled = stems if stems is not None else reading_stems(reading)
         self.context, self.modifier_literals, word_stems, self.pattern_words, sense_stems = compiled
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
+        # Anaphors by their one stemmed word (a table's anaphors are single words).
+        self.anaphors = {stem(rule.literal): rule for rule in reading.context if rule.category == "anaphor"}
         self.needs_after = {n: frozenset(after) for n, (after, _, _) in enumerate(word_stems) if after}
         self.needs_before = {n: frozenset(before) for n, (_, before, _) in enumerate(word_stems) if before}
         self.unless = {n: frozenset(unless) for n, (_, _, unless) in enumerate(word_stems) if unless}
@@ -140,10 +143,27 @@ class RuleIndex:
 
     def triggers(self, stems: list[str]) -> list[Trigger]:
         rules = self.reading.context
-        return [
+        found = [
             Trigger(rules[n], first, last)
             for n, first, last in _scan(self.context, stems)
             if self._counts(n, first, last, stems)
+        ]
+        # An anaphor is a word wherever no other trigger counts on it: "its" that is no link to
+        # a cause ("it's the chemo") still stands for what came before ("but its come back").
+        covered = {n for trigger in found for n in range(trigger.first, trigger.last + 1)}
+        found += [
+            Trigger(self.anaphors[word], n, n)
+            for n, word in enumerate(stems)
+            if word in self.anaphors and n not in covered
+        ]
+        found.sort(key=lambda trigger: trigger.first)
+        # A resolution that a recurrence follows is undone: "my back pain went away but came
+        # back last week" (the recurrence reaches across the "but", and past its own words).
+        returns = [t.first for t in found if t.rule.category == "recurrence"]
+        return [
+            t
+            for t in found
+            if not (_resolution(t) and any(0 < n - t.last <= t.rule.max_words for n in returns))
         ]
 
     def about_previous(self, triggers: list[Trigger], has_symptom: bool) -> Context | None:
@@ -159,7 +179,7 @@ class RuleIndex:
         for trigger in triggers:
             if trigger.first != opening:
                 return None
-            if trigger.rule.category == "historical" and trigger.rule.direction == "backward":
+            if _resolution(trigger):
                 return "historical"
             if trigger.rule.category != "anaphor":
                 return None
@@ -272,7 +292,7 @@ def context_of(
         between = [end for end in ends if low < end.first < high]
         if between and not (trigger.first > last and _refers_back(between, trigger, triggers)):
             continue
-        resolution = category == "historical" and trigger.first > last
+        resolution = _resolution(trigger) and trigger.first > last
         if resolution and not _listed_up_to(last, trigger, taken, free, words, joining):
             continue
         # A trigger looking both ways does not reach back across a comma ("numb since yesterday,
@@ -290,6 +310,11 @@ def context_of(
         if category in reached:
             return category, tuple(reached[category])
     return "present", ()
+
+
+def _resolution(trigger: Trigger) -> bool:
+    """Whether the trigger says what came before it is gone ("went away", "cleared up")."""
+    return trigger.rule.category == "historical" and trigger.rule.direction == "backward"
 
 
 def _refers_back(ends: list[Trigger], trigger: Trigger, triggers: list[Trigger]) -> bool:

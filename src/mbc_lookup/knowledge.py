@@ -460,6 +460,7 @@ def _read_pattern(check: _Checker, value: Any, index: int, line: int) -> UrgentP
 
 CONTEXT_CATEGORIES = (
     "negated", "historical", "hypothetical", "explained", "uncertain", "pseudo", "terminate", "anaphor",
+    "recurrence",
 )  # fmt: skip
 DIRECTIONS = ("forward", "backward", "bidirectional", "previous_sentence", "none")
 MODIFIER_CATEGORIES = (
@@ -516,6 +517,8 @@ def _read_reading(check: _Checker, top: _Map) -> Reading:
             for key in ("needs_after", "needs_before", "unless")
         )
         source = _sourced_rule(check, item, where)
+        if category == "anaphor" and any(len(literal.split()) != 1 for literal in literals):
+            check.add(item.line, f"{where}: an anaphor is one word (it stands for what came before)")
         if category and direction and source:
             for literal in literals:
                 rule = ContextRule(

@@ -107,9 +107,10 @@ class ContextRule(NamedTuple):
     """A ConText trigger (Harkema et al. 2009): words that change how nearby mentions are
     meant. `category` is negated, historical, hypothetical, explained (put down to another
     cause: a treatment's side effect, a cold), uncertain, pseudo (looks like a
-    trigger but is not one: "not only", "no better"), terminate (ends every scope: "but") or
+    trigger but is not one: "not only", "no better"), terminate (ends every scope: "but"),
     anaphor (stands for what was named before: "it", "that"; a trigger looking back from its
-    clause reaches past the clause end: "a cough but it cleared up").
+    clause reaches past the clause end: "a cough but it cleared up") or recurrence (undoes a
+    resolution within that resolution's `max_words` before it: "went away but came back").
     `direction` says which mentions it reaches: forward (after it), backward (before it),
     bidirectional, or previous_sentence (the present mentions of the part before its own: "I
     woke with a sore back. I am guessing this was due to my gardening"); `max_words` bounds the

@@ -4,20 +4,23 @@ Importing the command line (typer) takes tens of milliseconds; a Ctrl-C in that 
 end the run like any other Ctrl-C, with one line and exit 130, not a traceback.
 """
 
-import gc  # built in, like sys: this module imports nothing that takes time
-import sys
+import sys  # already loaded by the interpreter: this module imports nothing that takes time
 
 
 def main() -> None:
-    # What a one-shot command makes (the imported modules, the table, the reader, one answer)
-    # lives until the process ends, so the cyclic garbage collector, run again and again while
-    # it is made, frees nothing: it stays off from the first import. `batch`, which runs as
-    # long as its input lasts, turns it on again once the table is loaded.
-    gc.disable()
     try:
         from mbc_lookup.process import reraise_lost_signals  # small: os, io, signal and sys
 
         reraise_lost_signals()  # a Ctrl-C that lands while the CLI is imported is not lost
+        # What a one-shot command makes (the imported modules, the table, the reader, one
+        # answer) lives until the process ends, so the cyclic garbage collector, run again and
+        # again while it is made, frees nothing: it stays off from here, before typer is
+        # imported. `batch`, which runs as long as its input lasts, turns it on again once the
+        # table is loaded. (`gc` is imported only now: an import before the line above is time
+        # in which a Ctrl-C could land in the import system's callbacks and be lost.)
+        import gc
+
+        gc.disable()
         from mbc_lookup.cli import main as run
 
         run()

@@ -127,7 +127,9 @@ class RuleIndex:
         self.context, self.modifier_literals, word_stems, self.pattern_words, sense_stems = compiled
         self.modifier_of_literal = [n for n, rule in enumerate(reading.modifiers) for _ in rule.literals]
         # Anaphors by their one stemmed word (a table's anaphors are single words).
-        self.anaphors = {stem(rule.literal): rule for rule in reading.context if rule.category == "anaphor"}
+        self.anaphors = {
+            _literal_stems(rule.literal)[0]: rule for rule in reading.context if rule.category == "anaphor"
+        }
         self.needs_after = {n: frozenset(after) for n, (after, _, _) in enumerate(word_stems) if after}
         self.needs_before = {n: frozenset(before) for n, (_, before, _) in enumerate(word_stems) if before}
         self.unless = {n: frozenset(unless) for n, (_, _, unless) in enumerate(word_stems) if unless}
@@ -321,9 +323,10 @@ def _refers_back(ends: list[Trigger], trigger: Trigger, triggers: list[Trigger])
     """Whether a trigger looking back reaches past the one clause end before it because a word
     that stands for what was named before ("it", "that") opens its own clause: "I had a cough
     but it cleared up" (the "it" that cleared up is the cough)."""
-    end = ends[-1]
-    opening = range(end.last + 1, min(end.last + 1 + ANAPHOR_OPENING, trigger.first))
-    return len(ends) == 1 and any(t.rule.category == "anaphor" and t.first in opening for t in triggers)
+    if len(ends) != 1:
+        return False
+    opening = range(ends[0].last + 1, min(ends[0].last + 1 + ANAPHOR_OPENING, trigger.first))
+    return any(t.rule.category == "anaphor" and t.first in opening for t in triggers)
 
 
 def _listed_up_to(

@@ -14,7 +14,16 @@ from __future__ import annotations
 from .context import MODIFIER_REACH, RuleIndex, Trigger, context_of
 from .matching import Found, Matcher, Mention
 from .model import Context, InputResult, Match, MatchMethod, Modifier
-from .text import MAX_ITEM_CHARS, Word, clean_text, part_words, split_parts, stem, without_surrogates, words
+from .text import (
+    MAX_ITEM_CHARS,
+    Word,
+    clean_text,
+    part_words,
+    split_parts,
+    stem,
+    without_surrogates,
+    words_of,
+)
 
 # Parts read are kept (up to this many distinct ones; the first seen, which in real input are
 # the common ones) so repeats cost a dictionary lookup; bounded so memory stays flat.
@@ -33,7 +42,7 @@ class Reader:
         self.knowledge = matcher.knowledge
         self.cutoff = matcher.cutoff
         self.rules = RuleIndex(self.knowledge.reading, matcher.reading_stems)
-        self.joining = frozenset(words(clean_text(" ".join(self.knowledge.language.conjunctions))))
+        self.joining = frozenset(words_of(self.knowledge.language.conjunctions))
         self.locations: dict[str, list[tuple[frozenset[str], str]]] = {}
         for rule in self.knowledge.reading.locations:
             for symptom_id in rule.symptoms:

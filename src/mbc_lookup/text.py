@@ -201,7 +201,7 @@ def stem(word: str) -> str:
     return word
 
 
-def _words_of(texts: tuple[str, ...]) -> list[str]:
+def words_of(texts: tuple[str, ...]) -> list[str]:
     """Every word of a list of table entries ("as well as" gives three)."""
     return [word for text in texts for word in words(clean_text(text))]
 
@@ -225,10 +225,10 @@ class Normalizer:
                 for word in words(clean_text(variant)):
                     self.canonical.setdefault(stem(word), target)
         # Filler is matched on the word as written: "bit" is filler, "bites" is not.
-        self.ignored = frozenset(_words_of(language.ignore_words))
-        self.negation_words = frozenset(map(self.key, _words_of(negation_words)))
-        self.negation_answers = frozenset(map(self.key, _words_of(language.negation_answers)))
-        self.conjunctions = frozenset(map(self.key, _words_of(language.conjunctions)))
+        self.ignored = frozenset(words_of(language.ignore_words))
+        self.negation_words = frozenset(map(self.key, words_of(negation_words)))
+        self.negation_answers = frozenset(map(self.key, words_of(language.negation_answers)))
+        self.conjunctions = frozenset(map(self.key, words_of(language.conjunctions)))
 
     @classmethod
     def from_parts(

@@ -147,7 +147,7 @@ def _with_header(payload: bytes) -> bytes:
     return framed(read_table_file().fingerprint, payload)
 
 
-def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path) -> None:
+def test_an_entry_with_a_valid_header_but_the_wrong_shape_is_rebuilt(cache: Path) -> None:
     import marshal
 
     from mbc_lookup import table_cache
@@ -163,15 +163,18 @@ def test_an_entry_with_a_valid_digest_but_the_wrong_shape_is_rebuilt(cache: Path
     ranged = next(n for n, rule in enumerate(triage_rules) if rule[6] is not None)
     bad_rule = (*triage_rules[ranged][:6], ("36", "37.5"))  # a normal range as text
     bad_rules = (*triage_rules[:ranged], bad_rule, *triage_rules[ranged + 1 :])
-    context_words = index[3][2]
+    context_words = index[4][2]
     bad_words = (*context_words[:-1], (*context_words[-1][:2], (1,)))
     wrong = [
         {"a": 1},
         ((*knowledge[:14], (triage_actions, bad_rules)), index),
-        (knowledge, (index[0], (*index[1][:-1], (1, frozenset(), "x", None, 0)), *index[2:])),
-        (knowledge, (index[0], index[1], {1: 2}, index[3])),
-        (knowledge, (*index[:3], (*index[3][:2], bad_words, *index[3][3:]))),  # a stem as a number
-        (knowledge, (*index[:3], ({**index[3][0], "x": ((("x",), 10**6),)}, *index[3][1:]))),  # no such rule
+        (knowledge, (index[0], (*index[1][:-1], (1, (), "x", None)), *index[2:])),
+        (knowledge, (index[0], (*index[1][:-1], ("x", ("x",), "x", "no-such-symptom")), *index[2:])),
+        (knowledge, (*index[:2], {"headache": ("0",)}, *index[3:])),  # a phrase's position as text
+        (knowledge, (*index[:2], {"headache": (10**6,)}, *index[3:])),  # no such phrase
+        (knowledge, (*index[:3], {1: 2}, index[4])),
+        (knowledge, (*index[:4], (*index[4][:2], bad_words, *index[4][3:]))),  # a stem as a number
+        (knowledge, (*index[:4], ({**index[4][0], "x": ((("x",), 10**6),)}, *index[4][1:]))),  # no such rule
         ((*knowledge[:10], (wrong_site, *knowledge[10][1:]), *knowledge[11:]), index),
         (knowledge[:-1], index),
     ]

@@ -31,6 +31,8 @@ stemming) with a category and a direction, and the rules live in the knowledge t
 """
 
 import re
+from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 from .model import Context, ContextRule, Modifier, ModifierRule, Reading, SenseRule
@@ -111,7 +113,8 @@ def check_reading_stems(reading: Reading, stems: ReadingStems) -> None:
     context, modifiers, words, _, senses = stems
     literals = sum(len(rule.literals) for rule in reading.modifiers)
     for index, limit in ((context, len(reading.context)), (modifiers, literals)):
-        if any(not 0 <= n < limit for entries in index.values() for _, n in entries):
+        numbers = tuple(map(itemgetter(1), chain.from_iterable(index.values())))  # at C speed: thousands
+        if numbers and not 0 <= min(numbers) <= max(numbers) < limit:
             raise ValueError("a compiled literal names no rule")
     if len(words) != len(reading.context) or len(senses) != len(reading.senses):
         raise ValueError("compiled rules do not match the table's")

@@ -19,6 +19,8 @@ A longer everyday complaint explains the shorter symptom words right beside it, 
 up to three "did you mean" suggestions.
 """
 
+from functools import cached_property
+from itertools import chain
 from typing import NamedTuple
 
 from .context import ReadingStems, check_reading_stems, reading_stems
@@ -80,12 +82,18 @@ def _max_edits(length: int) -> int:
     return 1 if length < 7 else 2
 
 
+# A phrase as the compiled-table cache stores it: text, keys (sorted: a tuple is read faster
+# and kept in a third of a frozenset's memory), compact form and its symptom's id (None for an
+# everyday complaint). Its rank is its position.
+StoredPhrase = tuple[str, tuple[str, ...], str, "str | None"]
 # A PhraseIndex as plain data (tuples, dicts, frozensets, strings) that `marshal` can store:
-# the normalizer's word lists, each phrase with its symptom's id, the vocabulary and the
-# stems of the reading rules' literals. The knowledge table itself is stored by `table_cache`.
+# the normalizer's word lists, the phrases, the phrases of each key (by position), the
+# vocabulary and the stems of the reading rules' literals. The knowledge table itself is stored
+# by `table_cache`.
 PlainIndex = tuple[
     tuple[dict[str, str], frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
-    tuple[tuple[str, frozenset[str], str, "str | None", int], ...],
+    tuple[StoredPhrase, ...],
+    dict[str, tuple[int, ...]],
     dict[str, str],
     ReadingStems,
 ]
@@ -93,7 +101,11 @@ PlainIndex = tuple[
 
 class PhraseIndex:
     """Everything matching needs from one knowledge table, built once. It depends on the table
-    only, so `table_cache` can keep it on disk, keyed by a digest of the table file."""
+    only, so `table_cache` can keep it on disk, keyed by a digest of the table file.
+
+    A phrase is made (`phrase`) the first time a lookup asks for it: a lookup reads a handful
+    of the table's thousand phrases, and making all of them each time the table is read from
+    the cache would cost about as much as the lookup itself."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
@@ -117,19 +129,52 @@ class PhraseIndex:
         for text in texts:
             for word in words(clean_text(text)):
                 vocabulary.setdefault(word, self.normalizer.key(word))
-        self._finish(tuple(phrases), vocabulary, reading_stems(reading))
-
-    def _finish(self, phrases: tuple[Phrase, ...], vocabulary: dict[str, str], stems: ReadingStems) -> None:
-        """The lookups derived from the phrases and vocabulary."""
-        self.reading_stems = stems
-        self.phrases = phrases
-        self.suggestion_phrases = tuple(p for p in phrases if p.symptom is not None)
-        self.by_key: dict[str, list[Phrase]] = {}
+        by_key: dict[str, list[int]] = {}
         for phrase in phrases:
             for key in phrase.keys:
-                self.by_key.setdefault(key, []).append(phrase)
+                by_key.setdefault(key, []).append(phrase.rank)
+        stored = tuple(
+            (p.text, tuple(sorted(p.keys)), p.compact, p.symptom.id if p.symptom else None) for p in phrases
+        )
+        by_position = {key: tuple(positions) for key, positions in by_key.items()}
+        self._finish(stored, by_position, vocabulary, reading_stems(reading))
+        self._made[:] = phrases  # made already
+
+    def _finish(
+        self,
+        stored: tuple[StoredPhrase, ...],
+        by_key: dict[str, tuple[int, ...]],
+        vocabulary: dict[str, str],
+        stems: ReadingStems,
+    ) -> None:
+        """The lookups derived from the phrases and vocabulary. `by_key`: the positions of the
+        phrases with each key."""
+        self.reading_stems = stems
+        self.stored = stored
+        self.by_key = by_key
         self.vocabulary = vocabulary
         self.known_keys = frozenset(vocabulary.values())
+        self._symptoms = {symptom.id: symptom for symptom in self.knowledge.symptoms}
+        self._made: list[Phrase | None] = [None] * len(stored)  # made when first asked for
+
+    def phrase(self, rank: int) -> Phrase:
+        """The phrase at position `rank`."""
+        made = self._made[rank]
+        if made is None:
+            text, keys, compact, owner = self.stored[rank]
+            symptom = self._symptoms[owner] if owner else None
+            made = self._made[rank] = Phrase(text, frozenset(keys), compact, symptom, rank)
+        return made
+
+    @cached_property
+    def phrases(self) -> tuple[Phrase, ...]:
+        """Every phrase, in table order (whole-item similarity compares the item with each)."""
+        return tuple(map(self.phrase, range(len(self.stored))))
+
+    @cached_property
+    def suggestion_phrases(self) -> tuple[Phrase, ...]:
+        """The phrases of symptoms, which "did you mean" suggestions are chosen from."""
+        return tuple(p for p in self.phrases if p.symptom is not None)
 
     def _phrase(self, text: str, symptom: Symptom | None, rank: int) -> Phrase:
         tokens = [t for t in self.normalizer.tokens(clean_text(text)) if not t.ignored]
@@ -137,25 +182,24 @@ class PhraseIndex:
         return Phrase(text, keys, "".join(t.word for t in tokens), symptom, rank)
 
     def to_plain(self) -> PlainIndex:
-        phrases = tuple(
-            (p.text, p.keys, p.compact, p.symptom.id if p.symptom else None, p.rank) for p in self.phrases
-        )
-        return self.normalizer.parts(), phrases, self.vocabulary, self.reading_stems
+        return self.normalizer.parts(), self.stored, self.by_key, self.vocabulary, self.reading_stems
 
     @classmethod
     def from_plain(cls, knowledge: Knowledge, plain: PlainIndex) -> "PhraseIndex":
-        """The index `to_plain` stored, for this same `knowledge`."""
-        normalizer_parts, plain_phrases, vocabulary, stems = plain
+        """The index `to_plain` stored, for this same `knowledge`. Raises ValueError (or
+        KeyError) when `plain` cannot be that index: a number or a symptom id that points
+        nowhere."""
+        normalizer_parts, stored, by_key, vocabulary, stems = plain
         check_reading_stems(knowledge.reading, stems)
-        symptoms = {symptom.id: symptom for symptom in knowledge.symptoms}
+        positions = tuple(chain.from_iterable(by_key.values()))
+        if positions and not 0 <= min(positions) <= max(positions) < len(stored):
+            raise ValueError("a key names no phrase")
         index = cls.__new__(cls)
         index.knowledge = knowledge
         index.normalizer = Normalizer.from_parts(*normalizer_parts)
-        phrases = tuple(
-            Phrase(text, keys, compact, symptoms[owner] if owner else None, rank)
-            for text, keys, compact, owner, rank in plain_phrases
-        )
-        index._finish(phrases, vocabulary, stems)
+        index._finish(stored, by_key, vocabulary, stems)
+        if not {owner for _, _, _, owner in stored} <= {None, *index._symptoms}:
+            raise KeyError("a phrase names no symptom")
         return index
 
 
@@ -170,8 +214,8 @@ class Matcher:
         self.knowledge = knowledge
         self.cutoff = cutoff
         self.normalizer = index.normalizer
-        self.phrases = index.phrases
-        self.suggestion_phrases = index.suggestion_phrases
+        self.index = index
+        self.phrase = index.phrase
         self.by_key = index.by_key
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
@@ -255,10 +299,11 @@ class Matcher:
         seen: set[int] = set()
         found: list[Mention] = []
         for key in at:
-            for phrase in self.by_key.get(key, ()):
-                if phrase.rank in seen or not phrase.keys <= present:
+            for rank in self.by_key.get(key, ()):
+                phrase = self.phrase(rank)
+                if rank in seen or not phrase.keys <= present:
                     continue
-                seen.add(phrase.rank)
+                seen.add(rank)
                 positions = _window(phrase.keys, at, order, listed, barriers, free, clauses)
                 if positions is None:
                     continue
@@ -381,7 +426,7 @@ class Matcher:
 
         limit = _max_edits(len(compact))
         best: tuple[float, int] | None = None
-        for phrase in self.phrases:
+        for phrase in self.index.phrases:
             if not phrase.compact or phrase.compact[0] != compact[0]:
                 continue
             distance = OSA.distance(compact, phrase.compact, score_cutoff=limit)
@@ -392,7 +437,7 @@ class Matcher:
                 best = (similarity, phrase.rank)
         if best is None:
             return []
-        return [Mention(self.phrases[best[1]], tuple(sorted(keys)), round(best[0], 1))]
+        return [Mention(self.phrase(best[1]), tuple(sorted(keys)), round(best[0], 1))]
 
     def _suggest(self, normalized: str) -> tuple[str, ...]:
         if not normalized:
@@ -401,7 +446,7 @@ class Matcher:
 
         results = process.extract(
             normalized,
-            [p.text for p in self.suggestion_phrases],
+            [p.text for p in self.index.suggestion_phrases],
             scorer=fuzz.ratio,
             score_cutoff=SUGGESTION_CUTOFF,
             limit=30,
@@ -409,7 +454,7 @@ class Matcher:
         suggestions: list[str] = []
         symptoms: set[str] = set()
         for choice, _, index in results:
-            symptom = self.suggestion_phrases[index].symptom
+            symptom = self.index.suggestion_phrases[index].symptom
             if symptom is None or symptom.id in symptoms:
                 continue
             symptoms.add(symptom.id)

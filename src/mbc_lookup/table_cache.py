@@ -7,14 +7,16 @@ directory, and reused while the table's bytes (and the tool's and Python's versi
 same. A missing, stale, corrupt or unwritable cache only costs the full build; it never
 changes an answer and never crashes:
 
-- An entry is a header (a magic line, the table's key, the payload's length and its digest)
-  and the payload. Key and digest are BLAKE2b-256, a cryptographic hash that the interpreter
-  computes three times as fast as SHA-256: the key is worked out on every run, and a
+- An entry is a header (a magic line, the table's key, the payload's length and its CRC-32)
+  and the payload. The key is BLAKE2b-256 of the table's bytes, a cryptographic hash that the
+  interpreter computes three times as fast as SHA-256: it is worked out on every run, and a
   collision-resistant key means the same bytes, so the table's SHA-256, which documents show,
-  is kept in the entry instead of recomputed. Nothing is unmarshalled until the key, the
-  length and the digest of the whole payload match, and
-  what is unmarshalled must have exactly the shape `_plain` writes (`_SHAPE`) before a
-  table is built from it. Any doubt means "rebuild".
+  is kept in the entry instead of recomputed. The CRC-32 catches a damaged payload (a torn
+  write, a changed byte) in a fifth of a BLAKE2b's time; a digest that anyone can compute
+  would guard against no more than that (a crafted payload is what the shape check is for).
+  Nothing is unmarshalled until the key, the length and the CRC-32 of the whole payload
+  match, and what is unmarshalled must have exactly the shape `_plain` writes (`_SHAPE`)
+  before a table is built from it. Any doubt means "rebuild".
 - Pruning removes only files named the way this module names its entries.
 
 Where: the directory the caller names (`load_index(..., directory=...)`); none, and so no
@@ -27,7 +29,7 @@ The shipped table's entries are also built when the wheel is built (`hatch_build
 directory. They are read first, for any table with the same bytes, so a lookup with the
 shipped table needs no cache and writes nothing, from its first run. Those entries are part of
 the installed package, trusted as its code is (as Python trusts the package's compiled
-`.pyc` files): their header and digest are still checked, but not their shape, which the
+`.pyc` files): their header and CRC-32 are still checked, but not their shape, which the
 shape check exists for only in a directory other programs of the user can write to. An
 editable install or a source checkout has none, and uses the cache as before.
 """
@@ -37,6 +39,7 @@ import os
 import re
 import stat
 import sys
+import zlib
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -64,13 +67,13 @@ from .model import (
     TriageTable,
     UrgentPattern,
 )
-from .table_file import blake2b_digest, read_table_file
+from .table_file import read_table_file
 
-_FORMAT = 12  # bump when PhraseIndex or the model changes shape
+_FORMAT = 13  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
 MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~225 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
-_HEADER = len(_MAGIC) + 32 + 8 + 32  # magic, table key, payload length (8 bytes, big-endian), digest
+_HEADER = len(_MAGIC) + 32 + 8 + 4  # magic, table key, then the payload's length and CRC-32 (big-endian)
 _ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them
 _SHIPPED = Path(__file__).parent / "data"  # the shipped table's entries, built with the wheel
 
@@ -150,7 +153,7 @@ def _read_entry(entry: Path, name: str, key: bytes, check_shape: bool) -> Phrase
         return None
 
 
-def _verified_payload(entry: Path, key: bytes) -> bytes | None:
+def _verified_payload(entry: Path, key: bytes) -> memoryview | None:
     """The entry's payload, if the entry is a regular file whose header names the table with
     `key` and matches the payload in full."""
     try:
@@ -165,14 +168,14 @@ def _verified_payload(entry: Path, key: bytes) -> bytes | None:
             raw = file.read(MAX_ENTRY_BYTES + 1)
         except OSError:
             return None
-    payload = raw[_HEADER:]
-    if not raw.startswith(_MAGIC + key):  # another table's entry: no need to hash it
+    if not raw.startswith(_MAGIC + key):  # another table's entry: no need to check it
         return None
+    payload = memoryview(raw)[_HEADER:]  # a view, not a copy of the whole payload
     return payload if raw[:_HEADER] == _header(key, payload) else None
 
 
-def _header(key: bytes, payload: bytes) -> bytes:
-    return _MAGIC + key + len(payload).to_bytes(8, "big") + blake2b_digest(payload)
+def _header(key: bytes, payload: bytes | memoryview) -> bytes:
+    return _MAGIC + key + len(payload).to_bytes(8, "big") + zlib.crc32(payload).to_bytes(4, "big")
 
 
 def framed(key: bytes, payload: bytes) -> bytes:
@@ -302,7 +305,8 @@ _KNOWLEDGE = (
 )  # fmt: skip
 _INDEX = (
     (_Dict(str, str), _WORDS, _WORDS, _WORDS, _WORDS),
-    _Many((str, _WORDS, str, _TEXT_OR_NONE, int)),
+    _Many((str, _TEXTS, str, _TEXT_OR_NONE)),
+    _Dict(str, _Many(int)),
     _Dict(str, str),
     # the reading rules compiled (`context.reading_stems`): literals by first stem, the context
     # rules' word lists, the patterns' words, the sense rules' words
@@ -367,28 +371,28 @@ def _knowledge(plain: Any) -> Knowledge:
         knowledge_version=version,
         title=title,
         disclaimer=disclaimer,
-        sources=tuple(Source(*source) for source in sources),
+        sources=tuple(map(Source._make, sources)),
         treatment_summary=summary,
-        treatments=tuple(Treatment(*treatment) for treatment in treatments),
+        treatments=tuple(map(Treatment._make, treatments)),
         language=Language(*language),
         unrelated=unrelated,
         sites=tuple(_site(site) for site in sites),
-        urgent_patterns=tuple(UrgentPattern(*pattern) for pattern in patterns),
+        urgent_patterns=tuple(map(UrgentPattern._make, patterns)),
         seed_only=seed_only,
         reading=Reading(
-            context=tuple(ContextRule(*rule) for rule in context),
-            modifiers=tuple(ModifierRule(*rule) for rule in modifiers),
-            senses=tuple(SenseRule(*rule) for rule in senses),
-            locations=tuple(LocationRule(*rule) for rule in locations),
+            context=tuple(map(ContextRule._make, context)),
+            modifiers=tuple(map(ModifierRule._make, modifiers)),
+            senses=tuple(map(SenseRule._make, senses)),
+            locations=tuple(map(LocationRule._make, locations)),
         ),
         triage=TriageTable(
-            actions=tuple(TriageAction(*action) for action in actions),
+            actions=tuple(map(TriageAction._make, actions)),
             rules=tuple(
                 TriageRule(
                     rule_id,
                     name,
                     level,
-                    tuple(TriageCondition(*group) for group in groups),
+                    tuple(map(TriageCondition._make, groups)),
                     advice,
                     source,
                     below,
@@ -404,7 +408,7 @@ def _site(plain: Any) -> Site:
     return Site(
         id=site_id,
         name=name,
-        tests=tuple(DiagnosticTest(*test) for test in tests),
+        tests=tuple(map(DiagnosticTest._make, tests)),
         symptoms=tuple(_symptom(symptom) for symptom in symptoms),
         description=description,
         description_source=description_source,
@@ -423,5 +427,5 @@ def _symptom(plain: Any) -> Symptom:
         advice_source=advice_source,
         source=source,
         codes=Codes(*codes),
-        also_sites=tuple(SiteLink(*link) for link in also_sites),
+        also_sites=tuple(map(SiteLink._make, also_sites)),
     )

@@ -90,7 +90,7 @@ def display_name(path: str | Path) -> str:
 
 
 def blake2b_digest(data: bytes) -> bytes:
-    """The raw BLAKE2b-256 of `data`: the compiled-table cache's key and its entries' check."""
+    """The raw BLAKE2b-256 of `data`: the compiled-table cache's key."""
     try:  # the interpreter's built-in, as for SHA-256 below
         from _blake2 import blake2b  # type: ignore[import-not-found,unused-ignore]
     except ImportError:

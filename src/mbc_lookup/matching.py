@@ -156,6 +156,7 @@ class PhraseIndex:
         self.known_keys = frozenset(vocabulary.values())
         self._symptoms = {symptom.id: symptom for symptom in self.knowledge.symptoms}
         self._made: list[Phrase | None] = [None] * len(stored)  # made when first asked for
+        self._with_key: dict[str, tuple[Phrase, ...]] = {}  # at most one entry per key of the table
 
     def phrase(self, rank: int) -> Phrase:
         """The phrase at position `rank`."""
@@ -165,6 +166,17 @@ class PhraseIndex:
             symptom = self._symptoms[owner] if owner else None
             made = self._made[rank] = Phrase(text, frozenset(keys), compact, symptom, rank)
         return made
+
+    def phrases_with(self, key: str) -> tuple[Phrase, ...]:
+        """The phrases that have `key`, in table order. Kept once made: a batch asks for the
+        same keys line after line, and one call per key costs less than one per phrase."""
+        phrases = self._with_key.get(key)
+        if phrases is None:
+            positions = self.by_key.get(key)
+            if positions is None:
+                return ()  # an unknown word: nothing kept, however many a batch brings
+            phrases = self._with_key[key] = tuple(map(self.phrase, positions))
+        return phrases
 
     @cached_property
     def phrases(self) -> tuple[Phrase, ...]:
@@ -216,7 +228,7 @@ class Matcher:
         self.normalizer = index.normalizer
         self.index = index
         self.phrase = index.phrase
-        self.by_key = index.by_key
+        self.phrases_with = index.phrases_with
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
         self._repair_choices: list[str] | None = None  # made on the first typo repair
@@ -299,11 +311,10 @@ class Matcher:
         seen: set[int] = set()
         found: list[Mention] = []
         for key in at:
-            for rank in self.by_key.get(key, ()):
-                phrase = self.phrase(rank)
-                if rank in seen or not phrase.keys <= present:
+            for phrase in self.phrases_with(key):
+                if phrase.rank in seen or not phrase.keys <= present:
                     continue
-                seen.add(rank)
+                seen.add(phrase.rank)
                 positions = _window(phrase.keys, at, order, listed, barriers, free, clauses)
                 if positions is None:
                     continue

@@ -227,7 +227,6 @@ class Matcher:
         self.cutoff = cutoff
         self.normalizer = index.normalizer
         self.index = index
-        self.phrase = index.phrase
         self.phrases_with = index.phrases_with
         self.vocabulary = index.vocabulary
         self.known_keys = index.known_keys
@@ -448,7 +447,7 @@ class Matcher:
                 best = (similarity, phrase.rank)
         if best is None:
             return []
-        return [Mention(self.phrase(best[1]), tuple(sorted(keys)), round(best[0], 1))]
+        return [Mention(self.index.phrase(best[1]), tuple(sorted(keys)), round(best[0], 1))]
 
     def _suggest(self, normalized: str) -> tuple[str, ...]:
         if not normalized:

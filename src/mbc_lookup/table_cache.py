@@ -67,11 +67,11 @@ from .model import (
     TriageTable,
     UrgentPattern,
 )
-from .table_file import read_table_file
+from .table_file import TableFile, read_table_file
 
 _FORMAT = 13  # bump when PhraseIndex or the model changes shape
 MAX_ENTRIES = 32  # oldest entries beyond this are removed when a new one is written
-MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~225 kB; a table is at most 5 MB
+MAX_ENTRY_BYTES = 64_000_000  # the shipped table's entry is ~240 kB; a table is at most 5 MB
 _MAGIC = b"mbc-lookup cache\n"
 _HEADER = len(_MAGIC) + 32 + 8 + 4  # magic, table key, then the payload's length and CRC-32 (big-endian)
 _ENTRY_NAME = r"[0-9a-f]{64}-(full|seed)-[0-9A-Za-z.+-]+-py\d+-\d+\.marshal"  # as `_entry` names them
@@ -112,10 +112,7 @@ def load_index(
         cached = _read_entry(entry, table.name, table.fingerprint, check_shape=True)
         if cached is not None:
             return cached
-    from .knowledge import parse_table_file
-
-    knowledge = parse_table_file(table)
-    index = PhraseIndex(knowledge.restricted_to_seed() if seed_only else knowledge)
+    index = _built(table, seed_only)
     if entry is not None and directory is not None:
         _store(directory, entry, _entry_bytes(table.fingerprint, index))
     return index
@@ -125,14 +122,18 @@ def write_entry(directory: Path, path: str | Path | None = None, seed_only: bool
     """Build the entry of the table at `path` (the shipped one when None) into `directory`,
     named as `load_index` looks for it, and return its path. The wheel's build hook ships the
     shipped table's entries this way (see the module's docstring). Raises `KnowledgeError`."""
+    table = read_table_file(path)
+    entry = _entry(directory, table.fingerprint, seed_only)
+    entry.write_bytes(_entry_bytes(table.fingerprint, _built(table, seed_only)))
+    return entry
+
+
+def _built(table: TableFile, seed_only: bool) -> PhraseIndex:
+    """The table parsed and checked from its YAML, and indexed."""
     from .knowledge import parse_table_file
 
-    table = read_table_file(path)
     knowledge = parse_table_file(table)
-    index = PhraseIndex(knowledge.restricted_to_seed() if seed_only else knowledge)
-    entry = _entry(directory, table.fingerprint, seed_only)
-    entry.write_bytes(_entry_bytes(table.fingerprint, index))
-    return entry
+    return PhraseIndex(knowledge.restricted_to_seed() if seed_only else knowledge)
 
 
 def _read_entry(entry: Path, name: str, key: bytes, check_shape: bool) -> PhraseIndex | None:
